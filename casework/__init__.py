@@ -1,0 +1,91 @@
+"""Casework: reparations and compensation case management."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from casework.auth.blueprint import bp as auth_bp
+from casework.auth.cli import users_cli
+from casework.auth.sessions import enforce_session_timeouts, load_user
+from casework.config import default_settings, finalise, from_environment
+from casework.core import database  # noqa: F401  (engine settings per dialect)
+from casework.core.authz import enforce_route_access
+from casework.core.blueprint import bp as core_bp
+from casework.core.cli import offices_cli
+from casework.core.demo import demo_cli
+from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_direction
+from casework.core.navigation import navigation_for
+from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
+from casework.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: defaults < instance/config.py < environment < test_config."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CASEWORK_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(default_settings(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    finalise(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    _init_extensions(app)
+    _register_request_hooks(app)
+    for blueprint in (core_bp, auth_bp):
+        app.register_blueprint(blueprint)
+    for group in (offices_cli, users_cli, demo_cli):
+        app.cli.add_command(group)
+    register_error_handlers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are bound by the per-user token instead
+
+
+def _register_request_hooks(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.before_request(enforce_session_timeouts)
+    app.before_request(enforce_route_access)
+    app.after_request(add_security_headers)
+
+    @app.context_processor
+    def layout_context() -> dict:
+        locale = str(get_locale())
+        return {
+            "locale": locale,
+            "text_direction": text_direction(locale),
+            "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in supported()],
+            "navigation": navigation_for(current_user),
+        }

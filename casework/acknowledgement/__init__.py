@@ -1,0 +1,1 @@
+"""Acknowledgement and apology: the facts disclosed and the apology delivered."""

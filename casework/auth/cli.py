@@ -1,0 +1,45 @@
+"""`flask users ...`: the same operations the admin pages call."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from casework.auth import operations
+from casework.core.authz import Role
+from casework.core.errors import DomainError
+from casework.core.operations import office_by_code
+from casework.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--office", "office_code", default=None, help="Office code (caseworkers, supervisors).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(
+    email: str, name: str, role: str, office_code: str | None, password_stdin: bool
+) -> None:
+    """Create a user with EMAIL; the password is prompted for unless --password-stdin."""
+    office = None
+    if office_code:
+        office = office_by_code(office_code)
+        if office is None:
+            raise click.ClickException(f"No office with code {office_code}.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = operations.create_user(email, name, role, office, password)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    where = f" in {office.code}" if office else ""
+    click.echo(f"Created {user.role} {user.email}{where}.")

@@ -1,0 +1,55 @@
+"""Forms for login, TOTP, own account and user administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from casework.core.authz import Role
+
+ROLE_CHOICES = [
+    (Role.caseworker.value, _l("Caseworker")),
+    (Role.supervisor.value, _l("Supervisor")),
+    (Role.auditor.value, _l("Auditor")),
+    (Role.admin.value, _l("Administrator")),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Six digits."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    office_id = SelectField(_l("Office"), coerce=int, choices=[])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class NewUserForm(UserForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class LanguageForm(FlaskForm):
+    lang = StringField(validators=[DataRequired(), Length(max=8)])
+    next = StringField(validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,158 @@
+"""Changes to user accounts. Operations flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from casework.auth import passwords, totp
+from casework.auth.models import User, new_session_token
+from casework.core import signals
+from casework.core.authz import Role
+from casework.core.errors import Conflict, InvalidInput
+from casework.core.models import Office, utcnow
+from casework.extensions import db
+
+# Caseworkers and supervisors work on one office's cases; auditors and admins span offices.
+ROLES_WITH_OFFICE = frozenset({Role.caseworker, Role.supervisor})
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidInput(_l("That is not a valid email address."), "email") from error
+
+
+def _app():
+    return current_app._get_current_object()
+
+
+def _check_role_and_office(role: Role, office: Office | None) -> None:
+    if role in ROLES_WITH_OFFICE and office is None:
+        raise InvalidInput(_l("Caseworkers and supervisors must belong to an office."), "office")
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(
+    email: str, name: str, role: Role | str, office: Office | None, password: str
+) -> User:
+    email = normalise_email(email)
+    try:
+        role = Role(role)
+    except ValueError as error:
+        raise InvalidInput(_l("Unknown role %(role)s.", role=role), "role") from error
+    if not name.strip():
+        raise InvalidInput(_l("A user needs a name."), "name")
+    _check_role_and_office(role, office)
+    passwords.check_password_policy(password, email)
+    if user_by_email(email) is not None:
+        raise Conflict(_l("A user with this email already exists."), "email")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        office=office,
+        password_hash=passwords.hash_password(password),
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    user: User, name: str, role: Role | str, office: Office | None, active: bool
+) -> User:
+    """Change a user's name, role, office or status; deactivation ends every session."""
+    role = Role(role)
+    if not name.strip():
+        raise InvalidInput(_l("A user needs a name."), "name")
+    _check_role_and_office(role, office)
+    before = {"role": str(user.role), "office": user.office.code if user.office else None}
+    after = {"role": str(role), "office": office.code if office else None}
+    was_active = user.active
+    user.name = name.strip()
+    user.role = role
+    user.office = office
+    user.active = active
+    if before != after:
+        # A new role or office must not ride on a session granted for the old one.
+        user.session_token = new_session_token()
+        signals.user_role_or_office_changed.send(_app(), user=user, before=before, after=after)
+    if was_active and not active:
+        user.session_token = new_session_token()
+        signals.user_deactivated.send(_app(), user=user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (with no hint which failed)."""
+    user = user_by_email(email or "")
+    valid = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not valid or user is None or not user.active:
+        reason = "unknown email" if user is None else ("inactive" if valid else "bad password")
+        signals.login_failed.send(_app(), email=(email or "")[:254], reason=reason, user=user)
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.flush()
+    signals.login_succeeded.send(_app(), user=user)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password and end every session of the user."""
+    passwords.check_password_policy(new_password, user.email)
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    db.session.flush()
+    signals.password_changed.send(_app(), user=user)
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise InvalidInput(_l("The current password is not correct."), "current_password")
+    if current_password == new_password:
+        raise InvalidInput(_l("The new password must differ from the current one."), "password")
+    set_password(user, new_password)
+
+
+def enrol_totp(user: User, secret: str, code: str) -> None:
+    """Confirm enrolment with a first code from the authenticator, then store the secret."""
+    counter = totp.matching_counter(secret, code)
+    if counter is None:
+        raise InvalidInput(_l("That code is not valid; check the time on your device."), "code")
+    user.totp_secret = secret
+    user.totp_last_counter = counter
+    db.session.flush()
+    signals.totp_enrolled.send(_app(), user=user)
+
+
+def check_totp(user: User, code: str) -> bool:
+    """Accept a valid code that has not been used before; each code works once only."""
+    if user.totp_secret is None:
+        return False
+    counter = totp.matching_counter(user.totp_secret, code)
+    if counter is None or (user.totp_last_counter is not None and counter <= user.totp_last_counter):
+        signals.login_failed.send(_app(), email=user.email, reason="bad totp code", user=user)
+        return False
+    user.totp_last_counter = counter
+    db.session.flush()
+    return True
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.flush()

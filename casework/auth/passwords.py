@@ -1,0 +1,54 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from casework.core.errors import InvalidInput
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so that timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("casework-dummy-password-for-timing")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def check_password_policy(password: str, email: str = "") -> None:
+    """Raise InvalidInput unless the password is long enough and not a common one."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise InvalidInput(
+            _l("A password needs at least %(n)d characters.", n=minimum), "password"
+        )
+    lowered = password.lower()
+    local_part = email.split("@")[0].lower()
+    if lowered in common_passwords() or (local_part and local_part in lowered):
+        raise InvalidInput(
+            _l("That password is too common or too easy to guess; choose another."), "password"
+        )

@@ -1,0 +1,1 @@
+"""Compensation: schedules, awards, payees and payments."""

@@ -1,0 +1,93 @@
+"""Configuration: defaults < instance/config.py < environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def default_settings(instance_path: str) -> dict:
+    return {
+        "CASEWORK_ENV": "development",
+        "SECRET_KEY": None,
+        "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "casework.sqlite3"),
+        "REDIS_URL": None,
+        # How many proxies in front of the app set X-Forwarded-For; 0 trusts none.
+        "TRUSTED_PROXY_COUNT": 0,
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+        "PASSWORD_MIN_LENGTH": 12,
+        "TOTP_ISSUER": "Casework",
+        "LANGUAGES": ("en", "ar"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024 + 64 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+ENVIRONMENT_KEYS = (
+    "CASEWORK_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TRUSTED_PROXY_COUNT",
+)
+
+
+def from_environment() -> dict:
+    values: dict = {}
+    for key in ENVIRONMENT_KEYS:
+        if key in os.environ and os.environ[key] != "":
+            values[key] = os.environ[key]
+    if "TRUSTED_PROXY_COUNT" in values:
+        values["TRUSTED_PROXY_COUNT"] = int(values["TRUSTED_PROXY_COUNT"])
+    return values
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling of the URL was given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix):]
+    return database_url
+
+
+def finalise(config: dict) -> None:
+    """Derive settings and refuse configurations that are unsafe to run."""
+    env = config["CASEWORK_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"CASEWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}."
+        )
+    if not config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Casework refuses to start in production without it: "
+                "set the SECRET_KEY environment variable (or SECRET_KEY in instance/config.py) "
+                "to a long random value, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        # Development and testing only: a per-process key (sessions end on restart).
+        config["SECRET_KEY"] = os.urandom(32).hex()
+    config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(config["DATABASE_URL"])
+    secure = env == "production"
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_ABSOLUTE_TIMEOUT"]
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["RATELIMIT_HEADERS_ENABLED"] = False
+    config["TESTING"] = config.get("TESTING", False) or env == "testing"

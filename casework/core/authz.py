@@ -1,0 +1,158 @@
+"""Authorization: one table of role x action, plus the scope of the object acted on.
+
+Every view declares the action it performs (``@requires``) or that it is public
+(``@public``); a request to a view that declares neither is refused. Views that
+act on an object call :func:`authorize` on it, which answers 404 for an object
+outside the user's reach so that ids cannot be probed across offices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from casework.core import signals
+
+
+class Role(StrEnum):
+    caseworker = "caseworker"
+    supervisor = "supervisor"
+    auditor = "auditor"
+    admin = "admin"
+
+
+class Action(StrEnum):
+    view_home = "home.view"
+    manage_own_account = "account.manage"
+    manage_offices = "offices.manage"
+    manage_users = "users.manage"
+
+
+class Scope(StrEnum):
+    # The action touches no particular record.
+    none = "none"
+    # Case data: caseworkers and supervisors reach their own office's only,
+    # auditors reach all (read-only actions), admins none.
+    office = "office"
+    # Offices, users, providers, schedules: managed by admins.
+    administration = "administration"
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[Role]
+    scope: Scope
+    read_only: bool = False
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+EVERYONE = _roles(*Role)
+
+PERMISSIONS: dict[Action, Permission] = {
+    Action.view_home: Permission(EVERYONE, Scope.none, read_only=True),
+    Action.manage_own_account: Permission(EVERYONE, Scope.none),
+    Action.manage_offices: Permission(_roles(Role.admin), Scope.administration),
+    Action.manage_users: Permission(_roles(Role.admin), Scope.administration),
+}
+
+
+def _check_table() -> None:
+    for action, permission in PERMISSIONS.items():
+        if Role.auditor in permission.roles and not permission.read_only and (
+            permission.scope is Scope.office
+        ):
+            raise RuntimeError(f"auditors may not change case data ({action})")
+
+
+_check_table()
+
+
+def role_may(user: Any, action: Action) -> bool:
+    """Whether the user's role may perform the action at all."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[action].roles
+
+
+def in_scope(user: Any, action: Action, obj: Any) -> bool:
+    """Whether the object lies within the user's reach for this action."""
+    scope = getattr(obj, "__scope__", Scope.office.value)
+    if scope == Scope.administration:
+        return user.role == Role.admin
+    if user.role == Role.admin:
+        return False
+    if user.role == Role.auditor:
+        return PERMISSIONS[action].read_only
+    return getattr(obj, "office_id", None) == user.office_id
+
+
+def can(user: Any, action: Action, obj: Any = None) -> bool:
+    """Whether the user may perform the action (on the object, when given)."""
+    if not role_may(user, action):
+        return False
+    return obj is None or in_scope(user, action, obj)
+
+
+def authorize(action: Action, obj: Any = None) -> None:
+    """Abort unless the current user may perform the action on the object.
+
+    A role that may never perform the action gets 403; an object outside the
+    user's reach gets 404, exactly as if it did not exist.
+    """
+    if not role_may(current_user, action):
+        signals.access_denied.send(current_app._get_current_object(), action=action, obj=obj)
+        abort(403)
+    if obj is not None and not in_scope(current_user, action, obj):
+        signals.access_denied.send(current_app._get_current_object(), action=action, obj=obj)
+        abort(404)
+
+
+def requires(action: Action) -> Callable:
+    """Declare the action a view performs; checked before the view runs."""
+
+    def decorate(view: Callable) -> Callable:
+        view.casework_action = action
+        return view
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view open to anonymous users."""
+    view.casework_public = True
+    return view
+
+
+def declared_access(view: Callable) -> Action | str | None:
+    if getattr(view, "casework_public", False):
+        return "public"
+    return getattr(view, "casework_action", None)
+
+
+def enforce_route_access() -> Any:
+    """before_request: refuse anonymous users and roles the route's action excludes."""
+    if request.endpoint is None:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None:
+        return None
+    access = declared_access(view)
+    if access == "public":
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if access is None:
+        # Fail closed: a view that forgot to declare its access is nobody's.
+        abort(403)
+    if not role_may(current_user, access):
+        signals.access_denied.send(current_app._get_current_object(), action=access, obj=None)
+        abort(403)
+    return None

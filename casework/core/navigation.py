@@ -1,0 +1,28 @@
+"""The navigation each role sees, derived from the authorization table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from casework.core.authz import Action, can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    action: Action
+
+
+# Domains append their entries here when their blueprints are registered.
+NAVIGATION: list[NavItem] = [
+    NavItem(_l("Home"), "core.home", Action.view_home),
+    NavItem(_l("Offices"), "core.offices", Action.manage_offices),
+    NavItem(_l("Users"), "auth.users", Action.manage_users),
+]
+
+
+def navigation_for(user) -> list[NavItem]:
+    return [item for item in NAVIGATION if can(user, item.action)]

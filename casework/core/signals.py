@@ -1,0 +1,20 @@
+"""Signals the domains emit and the audit trail listens to.
+
+Writes to domain records are captured from the database session itself; these
+signals cover what is not a write (logins, reads, exports) and the facts a
+write alone does not tell (a role change, a password change).
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+login_succeeded = _signals.signal("login-succeeded")  # user
+login_failed = _signals.signal("login-failed")  # email, reason
+logged_out = _signals.signal("logged-out")  # user
+password_changed = _signals.signal("password-changed")  # user
+totp_enrolled = _signals.signal("totp-enrolled")  # user
+user_role_or_office_changed = _signals.signal("user-role-or-office-changed")  # user, before, after
+user_deactivated = _signals.signal("user-deactivated")  # user
+access_denied = _signals.signal("access-denied")  # action, obj
+session_expired = _signals.signal("session-expired")  # user, reason

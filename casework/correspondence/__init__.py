@@ -1,0 +1,1 @@
+"""Letters to families and providers: generation, approval, issue and delivery."""

@@ -1,0 +1,1 @@
+"""Eligibility review: criteria, recommendations, decisions and appeals."""

@@ -1,0 +1,1 @@
+"""Intake: incidents, cases, households, persons, losses and evidence."""

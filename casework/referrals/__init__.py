@@ -1,0 +1,1 @@
+"""Rehabilitation referrals to service providers."""
