@@ -25,6 +25,9 @@ def default_settings(instance_path: str) -> dict:
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
         "PASSWORD_MIN_LENGTH": 12,
+        # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
         "TOTP_ISSUER": "Casework",
         "LANGUAGES": ("en", "ar"),
         "BABEL_DEFAULT_LOCALE": "en",

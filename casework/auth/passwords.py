@@ -12,9 +12,23 @@ from flask_babel import lazy_gettext as _l
 
 from casework.core.errors import InvalidInput
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the email is unknown, so that timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("casework-dummy-password-for-timing")
+
+
+@cache
+def _hasher_with(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)  # argon2id
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (the library's recommended one unless lowered in tests)."""
+    config = current_app.config
+    return _hasher_with(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so that timing does not reveal accounts."""
+    return hasher.hash("casework-dummy-password-for-timing")
 
 
 @cache
@@ -25,18 +39,19 @@ def common_passwords() -> frozenset[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or _dummy_hash(hasher), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def check_password_policy(password: str, email: str = "") -> None:

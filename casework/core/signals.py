@@ -18,3 +18,9 @@ user_role_or_office_changed = _signals.signal("user-role-or-office-changed")  # 
 user_deactivated = _signals.signal("user-deactivated")  # user
 access_denied = _signals.signal("access-denied")  # action, obj
 session_expired = _signals.signal("session-expired")  # user, reason
+
+# Sensitive reads and exports, emitted by the domains that serve them.
+case_opened = _signals.signal("case-opened")  # case
+evidence_downloaded = _signals.signal("evidence-downloaded")  # evidence
+letter_downloaded = _signals.signal("letter-downloaded")  # letter
+export_made = _signals.signal("export-made")  # kind, filters, row_count

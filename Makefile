@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+PYTHON ?= python3
+
+.PHONY: run test install translations lint bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d casework/translations
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	@echo
+	@cat instance/demo-logins.txt 2>/dev/null || echo "(No demo logins file: this database was not seeded by 'demo seed'.)"
+	@echo "Casework is at http://127.0.0.1:$(PORT)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+bench: install
+	$(PY) bench/audit_verify.py
