@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from casework.audit import models as audit_models  # noqa: F401  (mapped for migrations)
 from casework.auth.blueprint import bp as auth_bp
 from casework.auth.cli import users_cli
 from casework.auth.sessions import enforce_session_timeouts, load_user
