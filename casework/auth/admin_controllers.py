@@ -6,12 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from casework.auth import operations
 from casework.auth.forms import NewUserForm, UserForm
 from casework.auth.models import User
 from casework.core.authz import Action, authorize, requires
 from casework.core.errors import DomainError
+from casework.core.forms import attach_error
 from casework.core.models import Office
 from casework.core.pagination import page_by_id, parse_after
 from casework.extensions import db
@@ -19,10 +21,10 @@ from casework.extensions import db
 NO_OFFICE = 0
 
 
-def _office_choices() -> list[tuple[int, str]]:
+def _office_choices() -> list[SelectChoice]:
     offices = db.session.scalars(select(Office).order_by(Office.code))
-    return [(NO_OFFICE, _l("No office (auditors, admins)"))] + [
-        (office.id, f"{office.code} — {office.name}") for office in offices
+    return [SelectChoice(NO_OFFICE, _l("No office (auditors, admins)"))] + [
+        SelectChoice(office.id, f"{office.code} — {office.name}") for office in offices
     ]
 
 
@@ -50,7 +52,7 @@ def user_new():
                 operations.update_user(user, user.name, user.role, user.office, active=False)
         except DomainError as error:
             db.session.rollback()
-            form[error.field or "email"].errors.append(error.message)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
@@ -72,7 +74,7 @@ def user_edit(user_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            form[error.field or "name"].errors.append(error.message)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s saved.", email=user.email), "success")

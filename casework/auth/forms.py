@@ -3,15 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from casework.core.authz import Role
 
 ROLE_CHOICES = [
-    (Role.caseworker.value, _l("Caseworker")),
-    (Role.supervisor.value, _l("Supervisor")),
-    (Role.auditor.value, _l("Auditor")),
-    (Role.admin.value, _l("Administrator")),
+    SelectChoice(Role.caseworker.value, _l("Caseworker")),
+    SelectChoice(Role.supervisor.value, _l("Supervisor")),
+    SelectChoice(Role.auditor.value, _l("Auditor")),
+    SelectChoice(Role.admin.value, _l("Administrator")),
 ]
 
 

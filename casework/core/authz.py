@@ -131,7 +131,10 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def declared_access(view: Callable) -> Action | str | None:
+def declared_access(view: Callable, endpoint: str = "") -> Action | str | None:
+    # Static files (CSS, JavaScript, fonts) are served to anyone, including the login page.
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return "public"
     if getattr(view, "casework_public", False):
         return "public"
     return getattr(view, "casework_action", None)
@@ -144,7 +147,7 @@ def enforce_route_access() -> Any:
     view = current_app.view_functions.get(request.endpoint)
     if view is None:
         return None
-    access = declared_access(view)
+    access = declared_access(view, request.endpoint)
     if access == "public":
         return None
     if not current_user.is_authenticated:

@@ -1,4 +1,4 @@
-"""Forms for offices."""
+"""Forms for offices, and mapping operation errors back onto forms."""
 
 from zoneinfo import available_timezones
 
@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from casework.core.errors import DomainError
 
 TIMEZONE_CHOICES = sorted(available_timezones())
 
@@ -23,3 +25,12 @@ class NewOfficeForm(OfficeForm):
             Regexp(r"^[A-Za-z]{2,10}$", message=_l("2 to 10 letters, e.g. RQA.")),
         ],
     )
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show an operation's error on the field it names, else above the form."""
+    for name in (error.field, f"{error.field}_id"):
+        if name and name in form:
+            form[name].errors = [*form[name].errors, error.message]
+            return
+    form.form_errors.append(error.message)

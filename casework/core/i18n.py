@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -16,6 +16,8 @@ def supported() -> tuple[str, ...]:
 
 def select_locale() -> str:
     languages = supported()
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # command line
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)

@@ -109,7 +109,8 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         # A description given with abort(409, description=...) says what clashed.
-        explicit = error.description != type(error).description
+        # (The rate limiter's own description names the limit, not what to do: ours is kept.)
+        explicit = error.code != 429 and error.description != type(error).description
         return render_error(error.code, error.description if explicit else None)
 
     @app.errorhandler(Exception)
