@@ -46,7 +46,7 @@ class User(AdministrativeRecord, UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    office: Mapped[Office | None] = relationship(lazy="joined")
+    office: Mapped[Office | None] = relationship()
 
     @property
     def is_active(self) -> bool:
