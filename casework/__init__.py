@@ -24,6 +24,7 @@ from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_di
 from casework.core.navigation import navigation_for
 from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
 from casework.extensions import babel, csrf, db, limiter, login_manager, migrate
+from casework.intake.blueprint import bp as intake_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_request_hooks(app)
-    for blueprint in (core_bp, auth_bp):
+    for blueprint in (core_bp, auth_bp, intake_bp):
         app.register_blueprint(blueprint)
     for group in (offices_cli, users_cli, demo_cli):
         app.cli.add_command(group)

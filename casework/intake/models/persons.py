@@ -1,0 +1,166 @@
+"""Household members of a case.
+
+Name search (normalised Arabic and Latin columns) and duplicate detection build on
+this model; every change to a person goes through casework.intake.operations.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.models import UTCDateTime, utcnow
+from casework.extensions import db
+
+if TYPE_CHECKING:
+    from casework.intake.models.cases import Case
+    from casework.intake.models.incidents import Incident
+
+
+class Sex(StrEnum):
+    female = "female"
+    male = "male"
+
+
+SEX_LABELS = {Sex.female: _l("Female"), Sex.male: _l("Male")}
+
+
+class Relationship(StrEnum):
+    """Relationship to the head of household."""
+
+    head = "head"
+    spouse = "spouse"
+    son = "son"
+    daughter = "daughter"
+    father = "father"
+    mother = "mother"
+    brother = "brother"
+    sister = "sister"
+    grandchild = "grandchild"
+    grandparent = "grandparent"
+    other_relative = "other_relative"
+    not_related = "not_related"
+
+
+RELATIONSHIP_LABELS = {
+    Relationship.head: _l("Head of household"),
+    Relationship.spouse: _l("Spouse"),
+    Relationship.son: _l("Son"),
+    Relationship.daughter: _l("Daughter"),
+    Relationship.father: _l("Father"),
+    Relationship.mother: _l("Mother"),
+    Relationship.brother: _l("Brother"),
+    Relationship.sister: _l("Sister"),
+    Relationship.grandchild: _l("Grandchild"),
+    Relationship.grandparent: _l("Grandparent"),
+    Relationship.other_relative: _l("Other relative"),
+    Relationship.not_related: _l("Not related (lives in the household)"),
+}
+
+CHILD_OF_HEAD = frozenset({Relationship.son, Relationship.daughter})
+PARENT_OF_CHILDREN = frozenset({Relationship.head, Relationship.spouse})
+
+
+class Harm(StrEnum):
+    killed = "killed"
+    injured = "injured"
+    missing = "missing"
+    unharmed = "unharmed"
+
+
+HARM_LABELS = {
+    Harm.killed: _l("Killed"),
+    Harm.injured: _l("Injured"),
+    Harm.missing: _l("Missing"),
+    Harm.unharmed: _l("Unharmed"),
+}
+# Harms suffered in an incident (a person with one of these is a victim of it).
+VICTIM_HARMS = frozenset({Harm.killed, Harm.injured, Harm.missing})
+
+
+class InjurySeverity(StrEnum):
+    minor = "minor"
+    moderate = "moderate"
+    severe = "severe"
+    permanent = "permanent"
+
+
+INJURY_SEVERITY_LABELS = {
+    InjurySeverity.minor: _l("Minor"),
+    InjurySeverity.moderate: _l("Moderate"),
+    InjurySeverity.severe: _l("Severe"),
+    InjurySeverity.permanent: _l("Permanent impairment"),
+}
+
+ADULT_AGE = 18
+ELDERLY_AGE = 60
+
+
+def _enum(enum_class: type[StrEnum], length: int = 20):
+    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
+
+
+class Person(db.Model):
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_case_id_id", "case_id", "id"),
+        # Incident totals (killed, injured) and duplicate blocking by incident.
+        Index("ix_persons_incident_id_harm", "incident_id", "harm"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # The incident in which this person was harmed (one of the case's incidents).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    name_ar: Mapped[str | None] = mapped_column(String(200))
+    name_latin: Mapped[str | None] = mapped_column(String(200))
+    sex: Mapped[Sex] = mapped_column(_enum(Sex, 10))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # An approximate age in years, as of `age_as_of` (for a person killed: the incident
+    # date, i.e. their age when killed; otherwise the day it was recorded).
+    approximate_age: Mapped[int | None] = mapped_column(SmallInteger)
+    age_as_of: Mapped[date | None] = mapped_column(Date)
+    # Exact from the date of birth, else estimated from the approximate age: for
+    # age-based rules in SQL and for duplicate blocking.
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    relationship_to_head: Mapped[Relationship] = mapped_column(_enum(Relationship))
+    harm: Mapped[Harm] = mapped_column(_enum(Harm, 10))
+    injury_severity: Mapped[InjurySeverity | None] = mapped_column(_enum(InjurySeverity, 10))
+    has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    disability_description: Mapped[str | None] = mapped_column(String(300))
+    is_payee: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="persons")
+    incident: Mapped[Incident | None] = relationship()
+
+    @property
+    def is_head(self) -> bool:
+        return self.relationship_to_head == Relationship.head
+
+    @property
+    def is_alive(self) -> bool:
+        """Not known to be dead or missing."""
+        return self.harm in (Harm.injured, Harm.unharmed)
+
+    @property
+    def display_name(self) -> str:
+        return " / ".join(name for name in (self.name_ar, self.name_latin) if name)
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on a day: exact from the date of birth, else estimated."""
+        if self.date_of_birth is not None:
+            born = self.date_of_birth
+            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        if self.approximate_age is not None and self.age_as_of is not None:
+            return max(0, self.approximate_age + (day.year - self.age_as_of.year))
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} case={self.case_id} {self.relationship_to_head}>"
