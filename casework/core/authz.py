@@ -31,6 +31,15 @@ class Action(StrEnum):
     manage_own_account = "account.manage"
     manage_offices = "offices.manage"
     manage_users = "users.manage"
+    # Intake: cases, households, incidents.
+    view_case = "case.view"
+    create_case = "case.create"
+    edit_case = "case.edit"
+    transition_case = "case.transition"
+    assign_case = "case.assign"
+    view_incident = "incident.view"
+    manage_incident = "incident.manage"
+    assess_incident = "incident.assess"
 
 
 class Scope(StrEnum):
@@ -41,6 +50,9 @@ class Scope(StrEnum):
     office = "office"
     # Offices, users, providers, schedules: managed by admins.
     administration = "administration"
+    # Reference data shared by every office's case work (incidents): caseworkers and
+    # supervisors reach all of it, auditors all for read-only actions, admins none.
+    shared = "shared"
 
 
 @dataclass(frozen=True)
@@ -55,19 +67,30 @@ def _roles(*roles: Role) -> frozenset[Role]:
 
 
 EVERYONE = _roles(*Role)
+CASE_WORKERS = _roles(Role.caseworker, Role.supervisor)
+CASE_READERS = _roles(Role.caseworker, Role.supervisor, Role.auditor)
 
 PERMISSIONS: dict[Action, Permission] = {
     Action.view_home: Permission(EVERYONE, Scope.none, read_only=True),
     Action.manage_own_account: Permission(EVERYONE, Scope.none),
     Action.manage_offices: Permission(_roles(Role.admin), Scope.administration),
     Action.manage_users: Permission(_roles(Role.admin), Scope.administration),
+    Action.view_case: Permission(CASE_READERS, Scope.office, read_only=True),
+    Action.create_case: Permission(CASE_WORKERS, Scope.office),
+    Action.edit_case: Permission(CASE_WORKERS, Scope.office),
+    Action.transition_case: Permission(CASE_WORKERS, Scope.office),
+    Action.assign_case: Permission(_roles(Role.supervisor), Scope.office),
+    Action.view_incident: Permission(CASE_READERS, Scope.shared, read_only=True),
+    Action.manage_incident: Permission(CASE_WORKERS, Scope.shared),
+    # The official assessment can send cases back for reconsideration: supervisors record it.
+    Action.assess_incident: Permission(_roles(Role.supervisor), Scope.shared),
 }
 
 
 def _check_table() -> None:
     for action, permission in PERMISSIONS.items():
         if Role.auditor in permission.roles and not permission.read_only and (
-            permission.scope is Scope.office
+            permission.scope in (Scope.office, Scope.shared)
         ):
             raise RuntimeError(f"auditors may not change case data ({action})")
 
@@ -91,6 +114,8 @@ def in_scope(user: Any, action: Action, obj: Any) -> bool:
         return False
     if user.role == Role.auditor:
         return PERMISSIONS[action].read_only
+    if scope == Scope.shared:
+        return True
     return getattr(obj, "office_id", None) == user.office_id
 
 
