@@ -20,7 +20,7 @@ translations: $(VENV)/.installed
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) demo seed --if-empty
+	$(FLASK) demo seed --if-empty > /dev/null
 	@echo
 	@cat instance/demo-logins.txt 2>/dev/null || echo "(No demo logins file: this database was not seeded by 'demo seed'.)"
 	@echo "Casework is at http://127.0.0.1:$(PORT)"
