@@ -40,6 +40,10 @@ class Action(StrEnum):
     view_incident = "incident.view"
     manage_incident = "incident.manage"
     assess_incident = "incident.assess"
+    # Audit trail: read-only for everyone; nobody edits or deletes events.
+    view_audit_log = "audit.view"
+    export_audit_log = "audit.export"
+    view_case_timeline = "audit.case_timeline"
 
 
 class Scope(StrEnum):
@@ -84,6 +88,11 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.manage_incident: Permission(CASE_WORKERS, Scope.shared),
     # The official assessment can send cases back for reconsideration: supervisors record it.
     Action.assess_incident: Permission(_roles(Role.supervisor), Scope.shared),
+    Action.view_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
+    Action.export_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
+    Action.view_case_timeline: Permission(
+        _roles(Role.auditor, Role.supervisor), Scope.office, read_only=True
+    ),
 }
 
 
