@@ -11,6 +11,7 @@ from casework.intake.models.cases import (
     ReferenceCounter,
     VulnerabilityFlag,
 )
+from casework.intake.models.evidence import EVIDENCE_KIND_LABELS, Evidence, EvidenceKind
 from casework.intake.models.incidents import (
     Credibility,
     CredibilityAssessment,
@@ -31,6 +32,9 @@ __all__ = [
     "Credibility",
     "CredibilityAssessment",
     "DeliveryChannel",
+    "EVIDENCE_KIND_LABELS",
+    "Evidence",
+    "EvidenceKind",
     "ExternalReference",
     "Harm",
     "Incident",
