@@ -40,6 +40,10 @@ class Action(StrEnum):
     view_incident = "incident.view"
     manage_incident = "incident.manage"
     assess_incident = "incident.assess"
+    # Evidence attached to cases: uploaded, downloaded (audited), withdrawn; never deleted.
+    upload_evidence = "evidence.upload"
+    download_evidence = "evidence.download"
+    withdraw_evidence = "evidence.withdraw"
     # Audit trail: read-only for everyone; nobody edits or deletes events.
     view_audit_log = "audit.view"
     export_audit_log = "audit.export"
@@ -88,6 +92,10 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.manage_incident: Permission(CASE_WORKERS, Scope.shared),
     # The official assessment can send cases back for reconsideration: supervisors record it.
     Action.assess_incident: Permission(_roles(Role.supervisor), Scope.shared),
+    Action.upload_evidence: Permission(CASE_WORKERS, Scope.office),
+    # Auditors may download evidence (each download is audited); only case workers add or withdraw.
+    Action.download_evidence: Permission(CASE_READERS, Scope.office, read_only=True),
+    Action.withdraw_evidence: Permission(CASE_WORKERS, Scope.office),
     Action.view_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.export_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.view_case_timeline: Permission(

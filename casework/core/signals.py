@@ -24,3 +24,10 @@ case_opened = _signals.signal("case-opened")  # case
 evidence_downloaded = _signals.signal("evidence-downloaded")  # evidence
 letter_downloaded = _signals.signal("letter-downloaded")  # letter
 export_made = _signals.signal("export-made")  # kind, filters, row_count
+
+# Domain facts other domains react to.
+# New evidence on a case (an ineligible or closed case may then be offered for reopening).
+evidence_added = _signals.signal("evidence-added")  # evidence, case
+
+# Facts other domains react to (the workflow queues affected cases for reconsideration).
+incident_assessment_recorded = _signals.signal("incident-assessment-recorded")  # incident, assessment, previous
