@@ -30,4 +30,5 @@ export_made = _signals.signal("export-made")  # kind, filters, row_count
 evidence_added = _signals.signal("evidence-added")  # evidence, case
 
 # Facts other domains react to (the workflow queues affected cases for reconsideration).
-incident_assessment_recorded = _signals.signal("incident-assessment-recorded")  # incident, assessment, previous
+# Sent with incident, assessment, previous (the credibility before it).
+incident_assessment_recorded = _signals.signal("incident-assessment-recorded")
