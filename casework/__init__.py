@@ -10,7 +10,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from casework.audit import models as audit_models  # noqa: F401  (mapped for migrations)
+from casework.audit.blueprint import bp as audit_bp
+from casework.audit.cli import audit_cli
+from casework.audit.listeners import install_audit_trail
 from casework.auth.blueprint import bp as auth_bp
 from casework.auth.cli import users_cli
 from casework.auth.sessions import enforce_session_timeouts, load_user
@@ -50,10 +52,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     _init_extensions(app)
+    install_audit_trail()
     _register_request_hooks(app)
-    for blueprint in (core_bp, auth_bp, intake_bp):
+    for blueprint in (core_bp, auth_bp, intake_bp, audit_bp):
         app.register_blueprint(blueprint)
-    for group in (offices_cli, users_cli, demo_cli):
+    for group in (offices_cli, users_cli, demo_cli, audit_cli):
         app.cli.add_command(group)
     register_error_handlers(app)
     return app

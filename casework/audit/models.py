@@ -31,7 +31,7 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_entity_type_entity_id_id", "entity_type", "entity_id", "id"),
         Index("ix_audit_events_case_id_id", "case_id", "id"),
         Index("ix_audit_events_office_id_id", "office_id", "id"),
-        Index("ix_audit_events_occurred_at", "occurred_at"),
+        Index("ix_audit_events_occurred_at_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=False)

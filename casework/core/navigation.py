@@ -21,6 +21,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Home"), "core.home", Action.view_home),
     NavItem(_l("Offices"), "core.offices", Action.manage_offices),
     NavItem(_l("Users"), "auth.users", Action.manage_users),
+    NavItem(_l("Audit log"), "audit.log", Action.view_audit_log),
 ]
 
 

@@ -27,7 +27,7 @@ INDEXES = {
     "ix_audit_events_entity_type_entity_id_id": ["entity_type", "entity_id", "id"],
     "ix_audit_events_case_id_id": ["case_id", "id"],
     "ix_audit_events_office_id_id": ["office_id", "id"],
-    "ix_audit_events_occurred_at": ["occurred_at"],
+    "ix_audit_events_occurred_at_id": ["occurred_at", "id"],
 }
 
 REFUSE_CHANGE_FUNCTION = r"""

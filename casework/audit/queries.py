@@ -1,0 +1,212 @@
+"""Reading the audit trail: the filtered log, one event's diff, a case's timeline, CSV rows.
+
+Every list is ordered by sequence number (newest first) and paged by the last
+number seen, never by OFFSET. Each filter has an index ending in `id`, so a page
+is one short index range scan however long the trail grows. A date range is
+turned into a range of sequence numbers first: times never decrease along the
+chain (see `chain.append`), so the first event at or after a moment is one probe
+of the (occurred_at, id) index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, false, select
+
+from casework.audit.chain import REDACTED_PAYLOAD
+from casework.audit.models import AuditEvent
+from casework.auth.models import User
+from casework.core.pagination import DEFAULT_PAGE_SIZE, Page, page_by_id
+from casework.extensions import db
+
+ACTOR_KINDS = ("user", "anonymous", "cli", "system")
+
+
+@dataclass
+class LogFilter:
+    actor_id: int | None = None
+    actor_kind: str | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    case_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: (value.isoformat() if isinstance(value, date) else value)
+                for key, value in self.__dict__.items() if value not in (None, "")}
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def first_id_at_or_after(moment: datetime) -> int | None:
+    return db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.occurred_at >= moment)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id).limit(1)
+    )
+
+
+def filtered(criteria: LogFilter) -> Select:
+    statement = select(AuditEvent)
+    if criteria.actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == criteria.actor_id)
+    if criteria.actor_kind:
+        statement = statement.where(AuditEvent.actor_kind == criteria.actor_kind)
+    if criteria.action:
+        statement = statement.where(AuditEvent.action == criteria.action)
+    if criteria.entity_type:
+        statement = statement.where(AuditEvent.entity_type == criteria.entity_type)
+        if criteria.entity_id:
+            statement = statement.where(AuditEvent.entity_id == criteria.entity_id)
+    if criteria.case_id is not None:
+        statement = statement.where(AuditEvent.case_id == criteria.case_id)
+    if criteria.date_from is not None:
+        lowest = first_id_at_or_after(_start_of(criteria.date_from))
+        statement = statement.where(AuditEvent.id >= lowest if lowest else false())
+    if criteria.date_to is not None:
+        beyond = first_id_at_or_after(_start_of(criteria.date_to + timedelta(days=1)))
+        if beyond is not None:
+            statement = statement.where(AuditEvent.id < beyond)
+    return statement
+
+
+def log_page(criteria: LogFilter, after: int | None, size: int = DEFAULT_PAGE_SIZE) -> Page:
+    return page_by_id(filtered(criteria), AuditEvent.id, after, size)
+
+
+def case_timeline(case_id: int, after: int | None = None, size: int = DEFAULT_PAGE_SIZE) -> Page:
+    """A case's events, newest first (for the case page and the timeline page)."""
+    return page_by_id(select(AuditEvent).where(AuditEvent.case_id == case_id), AuditEvent.id,
+                      after, size)
+
+
+def case_office_id(case_id: int) -> int | None:
+    """The office a case belongs to now; else the office its latest event recorded."""
+    cases = db.metadata.tables.get("cases")
+    if cases is not None and "office_id" in cases.c:
+        office_id = db.session.scalar(select(cases.c.office_id).where(cases.c.id == case_id))
+        if office_id is not None:
+            return office_id
+    return db.session.scalar(
+        select(AuditEvent.office_id)
+        .where(AuditEvent.case_id == case_id, AuditEvent.office_id.is_not(None))
+        .order_by(AuditEvent.id.desc()).limit(1)
+    )
+
+
+def case_has_events(case_id: int) -> bool:
+    return db.session.scalar(select(AuditEvent.id).where(AuditEvent.case_id == case_id)
+                             .limit(1)) is not None
+
+
+def actor_emails(events: list[AuditEvent]) -> dict[int, str]:
+    """The emails of the users acting in these events, in one query."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    ids |= {int(event.entity_id) for event in events
+            if event.entity_type == "users" and (event.entity_id or "").isdigit()}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+def user_id_by_email(email: str) -> int | None:
+    return db.session.scalar(select(User.id).where(User.email == email.strip().lower()))
+
+
+@dataclass
+class FieldChange:
+    name: str
+    old: Any = None
+    new: Any = None
+    had_old: bool = False
+    had_new: bool = False
+    secret: bool = False
+
+
+@dataclass
+class EventContent:
+    redacted_by: int | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def content_of(event: AuditEvent) -> EventContent:
+    """The event's payload as a before/after diff and details."""
+    marker = REDACTED_PAYLOAD.match(event.payload)
+    if marker:
+        return EventContent(redacted_by=int(marker.group(1)))
+    payload = json.loads(event.payload)
+    changes = []
+    for name, change in sorted(payload.get("changes", {}).items()):
+        if change.get("secret"):
+            changes.append(FieldChange(name, secret=True))
+        else:
+            changes.append(FieldChange(name, change.get("old"), change.get("new"),
+                                       "old" in change, "new" in change))
+    details = payload.get("details") or {
+        key: value for key, value in payload.items() if key != "changes"
+    }
+    return EventContent(changes=changes, details=details)
+
+
+def neighbours(event_id: int) -> tuple[int | None, int | None]:
+    before = db.session.scalar(select(AuditEvent.id).where(AuditEvent.id < event_id)
+                               .order_by(AuditEvent.id.desc()).limit(1))
+    after = db.session.scalar(select(AuditEvent.id).where(AuditEvent.id > event_id)
+                              .order_by(AuditEvent.id).limit(1))
+    return before, after
+
+
+# -- CSV export ---------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "id", "occurred_at", "actor_kind", "actor_id", "actor_email", "actor_role", "remote_addr",
+    "user_agent", "request_id", "action", "entity_type", "entity_id", "case_id", "office_id",
+    "payload", "payload_digest", "prev_hash", "hash",
+)
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Make a cell inert in spreadsheets: text that could start a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_bound(criteria: LogFilter, limit: int) -> tuple[int | None, int]:
+    """The newest event to export and the number of rows: a fixed set, however the log grows."""
+    upto = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    if upto is None:
+        return None, 0
+    ids = filtered(criteria).with_only_columns(AuditEvent.id).where(AuditEvent.id <= upto)
+    count = db.session.scalar(select(db.func.count()).select_from(
+        ids.order_by(AuditEvent.id.desc()).limit(limit).subquery()
+    ))
+    return upto, count
+
+
+def export_rows(criteria: LogFilter, upto: int, limit: int) -> Iterator[list[Any]]:
+    """The header, then each matching event up to `upto`, newest first, neutralised."""
+    yield list(CSV_COLUMNS)
+    statement = (filtered(criteria).where(AuditEvent.id <= upto)
+                 .order_by(AuditEvent.id.desc()).limit(limit)
+                 .execution_options(yield_per=1000))
+    emails: dict[int, str] = {}
+    for batch in db.session.scalars(statement).partitions():
+        missing = [e for e in batch if e.actor_id is not None and e.actor_id not in emails]
+        emails.update(actor_emails(missing))
+        for event in batch:
+            values = {name: getattr(event, name, None) for name in CSV_COLUMNS}
+            values["occurred_at"] = event.occurred_at.isoformat()
+            values["actor_email"] = emails.get(event.actor_id) if event.actor_id else None
+            yield [neutralise(values[name]) for name in CSV_COLUMNS]
