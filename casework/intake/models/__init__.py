@@ -1,5 +1,6 @@
 """Intake models: incidents, cases, household members and losses."""
 
+from casework.intake.models import name_keys  # noqa: F401  (persons' name keys stay current)
 from casework.intake.models.cases import (
     Case,
     CaseIncident,
@@ -11,6 +12,7 @@ from casework.intake.models.cases import (
     ReferenceCounter,
     VulnerabilityFlag,
 )
+from casework.intake.models.duplicates import DuplicateDecision, DuplicateOutcome, Victim
 from casework.intake.models.evidence import EVIDENCE_KIND_LABELS, Evidence, EvidenceKind
 from casework.intake.models.incidents import (
     Credibility,
@@ -32,6 +34,8 @@ __all__ = [
     "Credibility",
     "CredibilityAssessment",
     "DeliveryChannel",
+    "DuplicateDecision",
+    "DuplicateOutcome",
     "EVIDENCE_KIND_LABELS",
     "Evidence",
     "EvidenceKind",
@@ -49,6 +53,7 @@ __all__ = [
     "ReferenceCounter",
     "Relationship",
     "Sex",
+    "Victim",
     "VulnerabilityFlag",
     "Weapon",
 ]
