@@ -111,6 +111,12 @@ class Person(db.Model):
         Index("ix_persons_case_id_id", "case_id", "id"),
         # Incident totals (killed, injured) and duplicate blocking by incident.
         Index("ix_persons_incident_id_harm", "incident_id", "harm"),
+        # Duplicate blocking (casework.duplicates.candidates): the given name's skeleton in
+        # each script within an incident, and the whole name's skeleton with the birth year.
+        Index("ix_persons_incident_id_name_key_ar", "incident_id", "name_key_ar"),
+        Index("ix_persons_incident_id_name_key_latin", "incident_id", "name_key_latin"),
+        Index("ix_persons_full_name_key_birth_year", "full_name_key", "birth_year"),
+        Index("ix_persons_victim_id", "victim_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +125,17 @@ class Person(db.Model):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     name_ar: Mapped[str | None] = mapped_column(String(200))
     name_latin: Mapped[str | None] = mapped_column(String(200))
+    # Matching keys and blocking keys derived from the two names (casework.intake.names);
+    # filled at every flush by casework.search.indexing, searched through persons_fts
+    # (SQLite FTS5) or a GIN full-text index (PostgreSQL), see migration 0005.
+    name_ar_norm: Mapped[str | None] = mapped_column(String(200))
+    name_latin_norm: Mapped[str | None] = mapped_column(String(200))
+    name_key_ar: Mapped[str | None] = mapped_column(String(40))
+    name_key_latin: Mapped[str | None] = mapped_column(String(40))
+    full_name_key: Mapped[str | None] = mapped_column(String(120))
+    # The victim this person is, once confirmed the same as persons in other cases
+    # (casework.duplicates); compensation pays each victim at most once.
+    victim_id: Mapped[int | None] = mapped_column(ForeignKey("victims.id"))
     sex: Mapped[Sex] = mapped_column(_enum(Sex, 10))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     # An approximate age in years, as of `age_as_of` (for a person killed: the incident
