@@ -10,7 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from casework.audit import operations, queries
@@ -125,9 +125,10 @@ def export():
     signals.export_made.send(current_app._get_current_object(), kind="audit_log",
                              filters={**criteria.as_dict(), "upto": upto, "limit": limit},
                              row_count=row_count)
-    rows = queries.export_rows(criteria, upto, limit) if upto else iter([list(queries.CSV_COLUMNS)])
+    rows = (queries.export_rows(db.engine, queries.export_statement(criteria, upto, limit))
+            if upto else iter([list(queries.CSV_COLUMNS)]))
     return Response(
-        stream_with_context(_csv_lines(rows)),
+        _csv_lines(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

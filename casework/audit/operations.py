@@ -58,7 +58,7 @@ def record_access(action: str, obj: Any = None, details: dict[str, Any] | None =
     """Record a read, an export or a refusal: written whether or not the request commits."""
     event = new_event(action, obj, details, actor, **columns)
     if event.case_id is not None and event.office_id is None:
-        if db.session.in_transaction():
+        if db.session().in_transaction():
             capture.fill_case_offices(db.session.connection(), [event])
         else:
             with db.engine.connect() as connection:

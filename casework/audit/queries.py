@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Engine, Select, false, select
 
 from casework.audit.chain import REDACTED_PAYLOAD
 from casework.audit.models import AuditEvent
@@ -195,18 +195,31 @@ def export_bound(criteria: LogFilter, limit: int) -> tuple[int | None, int]:
     return upto, count
 
 
-def export_rows(criteria: LogFilter, upto: int, limit: int) -> Iterator[list[Any]]:
-    """The header, then each matching event up to `upto`, newest first, neutralised."""
+def export_statement(criteria: LogFilter, upto: int, limit: int) -> Select:
+    """The rows to export (plain columns), newest first; built while the request is alive."""
+    return (filtered(criteria).with_only_columns(*AuditEvent.__table__.columns)
+            .where(AuditEvent.id <= upto).order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def export_rows(engine: Engine, statement: Select) -> Iterator[list[Any]]:
+    """The header, then each row, neutralised; reads on its own connection as it streams.
+
+    The connection is opened on the first row asked for, so the response holds no
+    request context and no connection until the body is actually sent.
+    """
     yield list(CSV_COLUMNS)
-    statement = (filtered(criteria).where(AuditEvent.id <= upto)
-                 .order_by(AuditEvent.id.desc()).limit(limit)
-                 .execution_options(yield_per=1000))
+    users = User.__table__
     emails: dict[int, str] = {}
-    for batch in db.session.scalars(statement).partitions():
-        missing = [e for e in batch if e.actor_id is not None and e.actor_id not in emails]
-        emails.update(actor_emails(missing))
-        for event in batch:
-            values = {name: getattr(event, name, None) for name in CSV_COLUMNS}
-            values["occurred_at"] = event.occurred_at.isoformat()
-            values["actor_email"] = emails.get(event.actor_id) if event.actor_id else None
-            yield [neutralise(values[name]) for name in CSV_COLUMNS]
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=1000).execute(
+            statement)
+        for batch in result.mappings().partitions():
+            wanted = {row["actor_id"] for row in batch} - emails.keys() - {None}
+            if wanted:
+                emails.update(connection.execute(
+                    select(users.c.id, users.c.email).where(users.c.id.in_(wanted))).all())
+            for row in batch:
+                values = dict(row)
+                values["occurred_at"] = row["occurred_at"].isoformat()
+                values["actor_email"] = emails.get(row["actor_id"])
+                yield [neutralise(values[name]) for name in CSV_COLUMNS]
