@@ -33,6 +33,10 @@ def default_settings(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024 + 64 * 1024,
+        # Evidence files: where they are stored (default <instance>/evidence, outside the
+        # web root) and the largest accepted. A request may carry the file plus its form.
+        "EVIDENCE_PATH": None,
+        "EVIDENCE_MAX_BYTES": 25 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -87,6 +91,11 @@ def finalise(config: dict) -> None:
         # Development and testing only: a per-process key (sessions end on restart).
         config["SECRET_KEY"] = os.urandom(32).hex()
     config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(config["DATABASE_URL"])
+    # A raised evidence limit must not be cut short by the request size limit (413).
+    if config["MAX_CONTENT_LENGTH"] is not None:
+        config["MAX_CONTENT_LENGTH"] = max(
+            config["MAX_CONTENT_LENGTH"], config["EVIDENCE_MAX_BYTES"] + 64 * 1024
+        )
     secure = env == "production"
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure

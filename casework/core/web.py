@@ -6,7 +6,8 @@ import logging
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -69,13 +70,33 @@ def add_security_headers(response):
     return response
 
 
+def format_size(size: int) -> str:
+    """A number of bytes as people read it (25 MB, 64 KB, 900 bytes), in the user's language."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), format="#,##0.#"))
+    if size >= 1024:
+        return _("%(size)s KB", size=format_decimal(size / 1024, format="#,##0.#"))
+    return ngettext("%(num)s byte", "%(num)s bytes", size)
+
+
+def upload_limit() -> str:
+    """The largest file a user may upload, as people read it."""
+    return format_size(
+        current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    )
+
+
 ERROR_MESSAGES = {
     400: lambda: _("The request could not be understood. Please go back and try again."),
     403: lambda: _("You do not have permission to do this."),
     404: lambda: _("There is nothing here. The address may be wrong, or the record is not yours to see."),
     405: lambda: _("This page cannot be used that way."),
     409: lambda: _("This could not be done in the record's current state."),
-    413: lambda: _("The file is too large."),
+    413: lambda: _(
+        "The file is too large. A file may be at most %(limit)s: send a smaller file, "
+        "or split it into parts. Nothing was saved.",
+        limit=upload_limit(),
+    ),
     429: lambda: _(
         "Too many failed attempts. For your account's safety, please wait 15 minutes "
         "before trying again."
