@@ -19,6 +19,9 @@ class NavItem:
 # Domains append their entries here when their blueprints are registered.
 NAVIGATION: list[NavItem] = [
     NavItem(_l("Home"), "core.home", Action.view_home),
+    NavItem(_l("Cases"), "intake.cases", Action.view_case),
+    NavItem(_l("New case"), "intake.case_new", Action.create_case),
+    NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
     NavItem(_l("Offices"), "core.offices", Action.manage_offices),
     NavItem(_l("Users"), "auth.users", Action.manage_users),
     NavItem(_l("Audit log"), "audit.log", Action.view_audit_log),

@@ -101,6 +101,17 @@ ADULT_AGE = 18
 ELDERLY_AGE = 60
 
 
+def age_on(day: date, date_of_birth: date | None, approximate_age: int | None,
+           age_as_of: date | None) -> int | None:
+    """Age in whole years on a day: exact from a date of birth, else estimated."""
+    if date_of_birth is not None:
+        born = date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if approximate_age is not None and age_as_of is not None:
+        return max(0, approximate_age + (day.year - age_as_of.year))
+    return None
+
+
 def _enum(enum_class: type[StrEnum], length: int = 20):
     return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
 
@@ -172,12 +183,7 @@ class Person(db.Model):
 
     def age_on(self, day: date) -> int | None:
         """Age in whole years on a day: exact from the date of birth, else estimated."""
-        if self.date_of_birth is not None:
-            born = self.date_of_birth
-            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-        if self.approximate_age is not None and self.age_as_of is not None:
-            return max(0, self.approximate_age + (day.year - self.age_as_of.year))
-        return None
+        return age_on(day, self.date_of_birth, self.approximate_age, self.age_as_of)
 
     def __repr__(self) -> str:
         return f"<Person {self.id} case={self.case_id} {self.relationship_to_head}>"

@@ -1,0 +1,137 @@
+"""Lifecycles as explicit tables: for each (stage, action), where it leads, who may, and when.
+
+A domain declares its lifecycle as ONE dict of :class:`Transition` rows keyed by
+(stage, action) and wraps it in a :class:`Lifecycle`. Views ask the lifecycle which
+actions to offer (:meth:`Lifecycle.offers`); the domain's single apply function calls
+:meth:`Lifecycle.check` and then changes the stage. Nothing here touches the database,
+so a table can be tested without HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from casework.core.authz import Role
+from casework.core.errors import Conflict, InvalidInput
+
+# A precondition looks at the record and the user acting, and returns why the
+# transition may not happen yet, or None when it may.
+Precondition = Callable[[Any, Any], Any]
+# An effect runs after the stage changed (e.g. sets a deadline); it must only flush.
+Effect = Callable[[Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: StrEnum
+    roles: frozenset[Role]
+    preconditions: tuple[Precondition, ...] = ()
+    reason_required: bool = False
+    effects: tuple[Effect, ...] = ()
+
+
+class TransitionRefused(Conflict):
+    """The action is not allowed now; `reasons` says everything that stands in the way."""
+
+    def __init__(self, reasons: list[Any]):
+        super().__init__(" ".join(str(reason) for reason in reasons))
+        self.reasons = reasons
+
+
+class StaleRecord(Conflict):
+    """The record changed after the user loaded it; their change was not applied."""
+
+    def __init__(self, message: Any, record: Any = None):
+        super().__init__(message)
+        self.record = record
+
+
+@dataclass
+class Offer:
+    """An action the user's role may take from the current stage, and what blocks it now."""
+
+    action: StrEnum
+    transition: Transition
+    refusals: list[Any] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusals
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        table: Mapping[tuple[StrEnum, StrEnum], Transition],
+        *,
+        stage_attribute: str = "stage",
+        version_attribute: str = "version",
+    ):
+        self.table = dict(table)
+        self.stage_attribute = stage_attribute
+        self.version_attribute = version_attribute
+
+    def stage_of(self, record: Any) -> StrEnum:
+        return getattr(record, self.stage_attribute)
+
+    def transition(self, stage: StrEnum, action: StrEnum) -> Transition | None:
+        return self.table.get((stage, action))
+
+    def actions_from(self, stage: StrEnum) -> list[StrEnum]:
+        return [action for (from_stage, action) in self.table if from_stage == stage]
+
+    def refusals(self, record: Any, action: StrEnum, actor: Any) -> list[Any]:
+        """Everything that stands in the way of the action now; empty when it may happen."""
+        stage = self.stage_of(record)
+        transition = self.transition(stage, action)
+        if transition is None:
+            return [_l("“%(action)s” is not possible at stage “%(stage)s”.",
+                       action=str(action), stage=str(stage))]
+        if actor is None or actor.role not in transition.roles:
+            return [_l("Your role may not do “%(action)s”.", action=str(action))]
+        return [reason for reason in _unmet(transition.preconditions, record, actor)]
+
+    def offers(self, record: Any, actor: Any) -> list[Offer]:
+        """The actions from the current stage that the actor's role may take, with blockers."""
+        stage = self.stage_of(record)
+        offers = []
+        for action in self.actions_from(stage):
+            transition = self.table[(stage, action)]
+            if actor is not None and actor.role in transition.roles:
+                offers.append(
+                    Offer(action, transition, list(_unmet(transition.preconditions, record, actor)))
+                )
+        return offers
+
+    def check(
+        self, record: Any, action: StrEnum, actor: Any, *, expected_version: int | None,
+        reason: str | None,
+    ) -> Transition:
+        """The transition to apply, or a named error: stale, refused, or reason missing."""
+        current = getattr(record, self.version_attribute)
+        if expected_version is not None and expected_version != current:
+            raise StaleRecord(
+                _l("This record was changed by someone else after you opened it "
+                   "(version %(expected)s, now %(current)s). Reload the page and try again.",
+                   expected=expected_version, current=current),
+                record,
+            )
+        refusals = self.refusals(record, action, actor)
+        if refusals:
+            raise TransitionRefused(refusals)
+        transition = self.table[(self.stage_of(record), action)]
+        if transition.reason_required and not (reason or "").strip():
+            raise InvalidInput(_l("Give a reason: it is kept in the case history."), "reason")
+        return transition
+
+
+def _unmet(preconditions: Iterable[Precondition], record: Any, actor: Any) -> Iterable[Any]:
+    for precondition in preconditions:
+        reason = precondition(record, actor)
+        if reason:
+            yield reason

@@ -1,0 +1,215 @@
+"""The case lifecycle, as ONE table: for each (stage, action), where it leads, who may, when.
+
+Every stage of the design exists from the start (CaseStage); this table holds the
+transitions intake uses (register, withdraw). The workflow adds its rows here
+(start_review, decide, appeal, reopen, acknowledge, close, merge, ...) with their
+preconditions and effects; nothing else changes. A precondition is a function
+(case, actor) -> reason it is not met, or None. :func:`apply_case_transition` is the
+only way a case changes stage.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from casework.core.authz import Role
+from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
+from casework.core.models import utcnow
+from casework.extensions import db
+from casework.intake.editing import flush_case, touch_case
+from casework.intake.models.cases import OPEN_STAGES, Case, CaseStage, CaseTransition
+from casework.intake.models.persons import VICTIM_HARMS
+
+
+class CaseAction(StrEnum):
+    register = "register"
+    withdraw = "withdraw"
+    merge = "merge"
+
+
+ACTION_LABELS = {
+    CaseAction.register: _l("Register the case"),
+    CaseAction.withdraw: _l("Withdraw at the family's request"),
+    CaseAction.merge: _l("Merge into the case it duplicates"),
+}
+
+CASE_WORKERS = frozenset({Role.caseworker, Role.supervisor})
+
+# Days from the start of a deadline to its due date; override with CASE_DEADLINE_DAYS.
+DEFAULT_DEADLINE_DAYS = {
+    "intake_completion": 30,
+    "eligibility_decision": 60,
+}
+
+
+def deadline_days(name: str) -> int:
+    configured = current_app.config.get("CASE_DEADLINE_DAYS") or {}
+    return int(configured.get(name, DEFAULT_DEADLINE_DAYS[name]))
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
+
+
+def office_today(case: Case, now: datetime | None = None) -> date:
+    """Today's date where the case's office is: deadlines fall on local dates."""
+    return local_today(case.office.timezone, now)
+
+
+# Preconditions: mandatory data and consent complete before registration.
+
+def has_incident(case: Case, actor: Any) -> Any:
+    if not case.incident_links:
+        return _l("Link the case to at least one incident.")
+    return None
+
+
+def has_one_head_of_household(case: Case, actor: Any) -> Any:
+    heads = [person for person in case.persons if person.is_head]
+    if not heads:
+        return _l("Record the head of household.")
+    if len(heads) > 1:
+        return _l("Only one member can be the head of household (%(count)d are).",
+                  count=len(heads))
+    return None
+
+
+def has_harm_or_loss(case: Case, actor: Any) -> Any:
+    if not case.losses and not any(p.harm in VICTIM_HARMS for p in case.persons):
+        return _l("Record at least one person killed, injured or missing, or one loss.")
+    return None
+
+
+def victims_linked_to_incidents(case: Case, actor: Any) -> Any:
+    unlinked = [p for p in case.persons if p.harm in VICTIM_HARMS and p.incident_id is None]
+    if unlinked:
+        return _l("Say in which incident each victim was harmed (%(names)s).",
+                  names=", ".join(p.display_name for p in unlinked))
+    return None
+
+
+def has_contact(case: Case, actor: Any) -> Any:
+    if not (case.contact_phone or case.contact_email or case.current_address):
+        return _l("Record a way to reach the family: a phone number, an email address "
+                  "or the current address.")
+    return None
+
+
+def has_informed_consent(case: Case, actor: Any) -> Any:
+    if not case.consent_complete:
+        return _l("Record the family's informed consent: the date and the consent text version.")
+    return None
+
+
+def is_assigned(case: Case, actor: Any) -> Any:
+    if case.assigned_to_id is None:
+        return _l("Assign the case to a caseworker.")
+    return None
+
+
+def has_merge_target(case: Case, actor: Any) -> Any:
+    # Set by casework.duplicates.operations.merge_cases, the only way to merge.
+    if case.merged_into_id is None or case.merged_into_id == case.id:
+        return _l("Merge from the case's “Possible duplicates” page, choosing the case it "
+                  "duplicates.")
+    return None
+
+
+REGISTRATION_REQUIREMENTS = (
+    has_incident,
+    has_one_head_of_household,
+    has_harm_or_loss,
+    victims_linked_to_incidents,
+    has_contact,
+    has_informed_consent,
+    is_assigned,
+)
+
+
+# Effects, run after the stage changed.
+
+def start_deadline(name: str) -> Effect:
+    def effect(case: Case, actor: Any) -> None:
+        case.due_on = office_today(case) + timedelta(days=deadline_days(name))
+
+    effect.__name__ = f"start_deadline_{name}"
+    return effect
+
+
+def clear_deadline(case: Case, actor: Any) -> None:
+    case.due_on = None
+
+
+def mark_registered(case: Case, actor: Any) -> None:
+    case.registered_at = utcnow()
+
+
+CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
+    (CaseStage.intake, CaseAction.register): Transition(
+        to=CaseStage.registered,
+        roles=CASE_WORKERS,
+        preconditions=REGISTRATION_REQUIREMENTS,
+        effects=(mark_registered, start_deadline("eligibility_decision")),
+    ),
+    **{
+        (stage, CaseAction.withdraw): Transition(
+            to=CaseStage.withdrawn,
+            roles=CASE_WORKERS,
+            reason_required=True,
+            effects=(clear_deadline,),
+        )
+        for stage in sorted(OPEN_STAGES)
+    },
+    # A duplicate claim: nothing is deleted, the case points to the surviving one.
+    **{
+        (stage, CaseAction.merge): Transition(
+            to=CaseStage.merged,
+            roles=frozenset({Role.supervisor}),
+            preconditions=(has_merge_target,),
+            reason_required=True,
+            effects=(clear_deadline,),
+        )
+        for stage in sorted(OPEN_STAGES)
+    },
+}
+
+CASE_LIFECYCLE = Lifecycle(CASE_TRANSITIONS)
+
+
+def case_offers(case: Case, actor: Any) -> list[Offer]:
+    """The actions to offer on the case page, with what blocks each one now."""
+    return CASE_LIFECYCLE.offers(case, actor)
+
+
+def apply_case_transition(
+    case: Case, action: CaseAction, actor: Any, *, expected_version: int | None,
+    reason: str | None = None,
+) -> CaseTransition:
+    """Move the case by the action: check, change the stage, record the step, flush."""
+    transition = CASE_LIFECYCLE.check(
+        case, action, actor, expected_version=expected_version, reason=reason
+    )
+    now = utcnow()
+    step = CaseTransition(
+        case=case,
+        from_stage=case.stage,
+        to_stage=transition.to,
+        action=str(action),
+        actor_id=actor.id,
+        at=now,
+        reason=(reason or "").strip() or None,
+    )
+    case.stage = transition.to
+    case.stage_changed_at = now
+    for effect in transition.effects:
+        effect(case, actor)
+    touch_case(case, actor)
+    db.session.add(step)
+    flush_case(case)
+    return step
