@@ -26,7 +26,7 @@ from casework.extensions import db, limiter
 
 PASSWORD = "correct-horse-battery-7"
 
-pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit"]
+pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit", "tests.fixtures_evidence"]
 
 
 def database_url(tmp_path_factory) -> str:

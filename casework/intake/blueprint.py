@@ -1,5 +1,6 @@
 from flask import Blueprint
 
+from casework.intake import evidence_controllers as evidence
 from casework.intake import import_controllers
 from casework.intake.controllers import cases, household, incidents
 
@@ -29,6 +30,13 @@ bp.add_url_rule("/cases/<int:case_id>/losses/<int:loss_id>", "loss_edit", househ
                 methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>/losses/<int:loss_id>/remove", "loss_remove",
                 household.loss_remove, methods=["POST"])
+
+# Evidence: uploaded, downloaded through this route only, withdrawn (never deleted)
+bp.add_url_rule("/cases/<int:case_id>/evidence/new", "evidence_upload", evidence.upload,
+                methods=["GET", "POST"])
+bp.add_url_rule("/evidence/<int:evidence_id>/download", "evidence_download", evidence.download)
+bp.add_url_rule("/evidence/<int:evidence_id>/withdraw", "evidence_withdraw", evidence.withdraw,
+                methods=["GET", "POST"])
 
 # Incidents
 bp.add_url_rule("/incidents", "incidents", incidents.incidents)
