@@ -255,3 +255,21 @@ def test_on_sqlite_concurrent_appends_wait_for_the_write_lock_before_reading_the
 ):
     assert _append_concurrently(app, threads=4, appends=50) == []
     _assert_one_unbroken_chain(app, audit_cli, 200)
+
+
+TRICKY_TEXT = ['plain', 'قصف على حي المشلب', 'quote " and \\ backslash', 'tab\there', 'nl\nx',
+               '\x00\x1f control', 'emoji \U0001F600', '\u2028 line separator', '']
+
+
+def test_verification_fast_path_hashes_exactly_like_the_canonical_json(app, audit_cli):
+    with app.app_context():
+        for number, value in enumerate(TRICKY_TEXT):
+            operations.record_event(value or "test.empty", details={"v": value},
+                                    actor_name=value, user_agent=value, remote_addr=value[:45],
+                                    entity_type=value[:64], entity_id=value[:64],
+                                    request_id=value[:64], case_id=number or None,
+                                    office_id=-number)
+        db.session.commit()
+    result = audit_cli("verify")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"OK {len(TRICKY_TEXT)} events")

@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+from flask import render_template
+from flask_login import login_user
 
 from casework.audit import operations
 from casework.audit.queries import neutralise
@@ -146,6 +148,24 @@ def test_case_timelines_for_auditors_and_supervisors_of_the_case_office_only(
     assert login_as("auditor").get("/audit/cases/78").status_code == 404
     viewed = audit_events("audit.case_timeline_viewed")
     assert [(e.actor_role, e.case_id) for e in viewed] == [("auditor", 77), ("supervisor", 77)]
+    refused = [e for e in audit_events("access.denied") if e.case_id == 77]
+    assert [(e.actor_role, e.office_id) for e in refused] == [("supervisor", own)]
+
+
+def test_the_timeline_partial_renders_for_the_case_page_and_only_for_roles_that_may_see_it(
+    app, create_office, create_user
+):
+    office = create_office("TLP")
+    _record(app, "test.on_case", 1, case_id=55, office_id=office)
+    supervisor = create_user("supervisor", office_id=office)
+    caseworker = create_user("caseworker", office_id=office)
+    rendered = {}
+    for user_id in (supervisor, caseworker):
+        with app.test_request_context("/cases/55"):
+            login_user(db.session.get(User, user_id))
+            rendered[user_id] = render_template("audit/_timeline.html", case_id=55)
+    assert "test.on_case" in rendered[supervisor] and 'id="audit-timeline-heading"' in rendered[supervisor]
+    assert rendered[caseworker].strip() == ""
 
 
 def test_the_export_is_csv_with_formulas_neutralised_and_is_itself_audited(

@@ -121,7 +121,12 @@ def describe(obj: Any) -> dict[str, Any]:
         return {}
     if inspect(obj, raiseerr=False) is not None:
         return entity_columns(obj)
-    return {"entity_type": type(obj).__name__.lower(), "entity_id": _str_or_none(obj, "id")}
+    return {
+        "entity_type": getattr(obj, "__tablename__", type(obj).__name__.lower()),
+        "entity_id": _str_or_none(obj, "id"),
+        "case_id": case_id_of(obj),
+        "office_id": office_id_of(obj),
+    }
 
 
 def _str_or_none(obj: Any, name: str) -> str | None:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+
+# The C string encoder that json.dumps(ensure_ascii=False) uses: the verification fast path.
+from json.encoder import encode_basestring as json_encode_string
 from typing import Any
 from uuid import UUID
 
@@ -112,14 +115,14 @@ class NewEvent:
         row = {
             "id": sequence_number,
             "occurred_at": occurred_at,
-            "actor_kind": self.actor_kind,
+            "actor_kind": _clip(self.actor_kind, 16),
             "actor_id": self.actor_id,
             "actor_name": _clip(self.actor_name, 254),
             "actor_role": _clip(self.actor_role, 20),
             "remote_addr": _clip(self.remote_addr, 45),
             "user_agent": _clip(self.user_agent, 512),
             "request_id": _clip(self.request_id, 64),
-            "action": self.action,
+            "action": _clip(self.action, 64),
             "entity_type": _clip(self.entity_type, 64),
             "entity_id": _clip(self.entity_id, 64),
             "case_id": self.case_id,
@@ -133,7 +136,8 @@ class NewEvent:
 
 
 def _clip(value: str | None, length: int) -> str | None:
-    return value[:length] if value is not None else None
+    """Fit a text column; NUL, which PostgreSQL text refuses, becomes U+FFFD."""
+    return value.replace("\x00", "\ufffd")[:length] if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -212,18 +216,54 @@ class Verification:
 
 VERIFY_COLUMNS = (*HASHED_COLUMNS, "payload", "hash")
 VERIFY_BATCH = 10_000
+# The canonical JSON of the hashed columns (keys sorted), filled in by `fast_event_hash`.
+CANONICAL_TEMPLATE = (
+    '{"action":%s,"actor_id":%s,"actor_kind":%s,"actor_name":%s,"actor_role":%s,'
+    '"case_id":%s,"entity_id":%s,"entity_type":%s,"id":%s,"occurred_at":%s,"office_id":%s,'
+    '"payload_digest":%s,"prev_hash":%s,"remote_addr":%s,"request_id":%s,"user_agent":%s}'
+)
 
 
-def stream_events(connection: Connection) -> Iterator[Any]:
-    """Every event in chain order, fetched in batches (a server-side cursor on PostgreSQL)."""
-    statement = select(*(audit_events.c[name] for name in VERIFY_COLUMNS)).order_by(
-        audit_events.c.id
-    )
-    result = connection.execution_options(stream_results=True, yield_per=VERIFY_BATCH).execute(
-        statement
-    )
-    for partition in result.partitions():
-        yield from partition
+def _time_as_text(connection: Connection) -> str:
+    """SQL giving occurred_at as canonical text, or the raw column where Python converts it."""
+    if connection.dialect.name == "postgresql":
+        return """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    return "occurred_at"
+
+
+def stream_rows(connection: Connection) -> Iterator[tuple]:
+    """Every event as a plain tuple, in chain order, in batches of constant size.
+
+    The driver's own cursor is used (a named, server-side cursor on PostgreSQL):
+    verification touches every row, and per-row result processing would double its time.
+    occurred_at comes as text: canonical already on PostgreSQL, as stored on SQLite.
+    """
+    columns = ", ".join(_time_as_text(connection) if name == "occurred_at" else name
+                        for name in VERIFY_COLUMNS)
+    sql = f"SELECT {columns} FROM audit_events ORDER BY id"  # noqa: S608 (constant names)
+    driver_connection = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver_connection.cursor(name="casework_audit_verify")
+    else:
+        cursor = driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(VERIFY_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def canonical_time_text(value: Any) -> str:
+    """occurred_at as read by `stream_rows`, in the canonical form `canonical_time` gives."""
+    if isinstance(value, datetime):
+        return canonical_time(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if len(value) == 27 and value[10] == "T" and value[26] == "Z":
+        return value  # PostgreSQL's to_char above
+    if len(value) == 26 and value[10] == " " and value[19] == ".":
+        return value[:10] + "T" + value[11:] + "Z"  # SQLite's storage format, in UTC
+    parsed = datetime.fromisoformat(value)
+    return canonical_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
 def verify(connection: Connection, expect_head: tuple[int, str] | None = None) -> Verification:
@@ -233,57 +273,62 @@ def verify(connection: Connection, expect_head: tuple[int, str] | None = None) -
     far are remembered (one entry per run of the retention command).
     """
     expected_id, prev_hash = 1, GENESIS_HASH
-    head = Head(0, GENESIS_HASH, None)
     # redaction event id -> [events marked as redacted by it, the first of them]
     redactions: dict[int, list[int]] = {}
     count = 0
-    sha256, dumps, fmt_time, match_marker = (
-        hashlib.sha256, json.dumps, canonical_time, REDACTED_PAYLOAD.match
-    )
-    for row in stream_events(connection):
+    sha256, template, text_of = hashlib.sha256, CANONICAL_TEMPLATE, canonical_time_text
+    quote = json_encode_string
+    for row in stream_rows(connection):
         (event_id, occurred_at, actor_kind, actor_id, actor_name, actor_role, remote_addr,
          user_agent, request_id, action, entity_type, entity_id, case_id, office_id,
          payload_digest, stored_prev_hash, payload, stored_hash) = row
         if event_id != expected_id:
+            head = Head(expected_id - 1, prev_hash, None)
             missing = (f"event {expected_id} is missing" if event_id == expected_id + 1
                        else f"events {expected_id} to {event_id - 1} are missing")
             return Verification(count, head, expected_id,
                                 f"{missing} (the chain continues at event {event_id})")
         problem = None
-        marker = match_marker(payload)
         if stored_prev_hash != prev_hash:
             problem = "its previous hash does not match the hash of the event before it"
-        elif marker is None:
+        elif not payload.startswith('{"__redacted__":'):
             if sha256(payload.encode("utf-8")).hexdigest() != payload_digest:
                 problem = "its payload does not match its digest (the payload was altered)"
+        elif (marker := REDACTED_PAYLOAD.match(payload)) is None:
+            problem = "its payload is neither a payload nor a redaction marker"
         elif int(marker.group(1)) <= event_id:
             problem = "its payload is marked redacted by an event that does not follow it"
         else:
             redactions.setdefault(int(marker.group(1)), [0, event_id])[0] += 1
         if problem is None:
-            # The same canonical JSON as event_hash(), keys written in sorted order.
-            recomputed = sha256(dumps(
-                {
-                    "action": action, "actor_id": actor_id, "actor_kind": actor_kind,
-                    "actor_name": actor_name, "actor_role": actor_role, "case_id": case_id,
-                    "entity_id": entity_id, "entity_type": entity_type, "id": event_id,
-                    "occurred_at": fmt_time(occurred_at), "office_id": office_id,
-                    "payload_digest": payload_digest, "prev_hash": stored_prev_hash,
-                    "remote_addr": remote_addr, "request_id": request_id,
-                    "user_agent": user_agent,
-                },
-                separators=(",", ":"), ensure_ascii=False,
-            ).encode("utf-8")).hexdigest()
-            if recomputed != stored_hash:
+            canonical = template % (
+                quote(action),
+                "null" if actor_id is None else actor_id,
+                quote(actor_kind),
+                "null" if actor_name is None else quote(actor_name),
+                "null" if actor_role is None else quote(actor_role),
+                "null" if case_id is None else case_id,
+                "null" if entity_id is None else quote(entity_id),
+                "null" if entity_type is None else quote(entity_type),
+                event_id,
+                quote(text_of(occurred_at)),
+                "null" if office_id is None else office_id,
+                quote(payload_digest),
+                quote(stored_prev_hash),
+                "null" if remote_addr is None else quote(remote_addr),
+                "null" if request_id is None else quote(request_id),
+                "null" if user_agent is None else quote(user_agent),
+            )
+            if sha256(canonical.encode("utf-8")).hexdigest() != stored_hash:
                 problem = "its contents do not match its hash (the event was altered)"
             elif action == REDACTION_ACTION or event_id in redactions:
                 marked = redactions.pop(event_id, [0])[0]
                 problem = _check_redaction_record(action, payload, marked)
         if problem is not None:
-            return Verification(count, head, event_id, problem)
+            return Verification(count, Head(expected_id - 1, prev_hash, None), event_id, problem)
         count += 1
         expected_id, prev_hash = event_id + 1, stored_hash
-        head = Head(event_id, stored_hash, occurred_at)
+    head = Head(expected_id - 1, prev_hash, None)
     if redactions:
         redaction_id, (_, first_marked) = min(redactions.items(), key=lambda item: item[1][1])
         return Verification(count, head, first_marked,

@@ -28,6 +28,8 @@ EXPORT_MAX_ROWS = 100_000
 class CaseRef:
     """A case as far as the timeline's access check needs it (the case model is intake's)."""
 
+    __tablename__ = "cases"
+
     id: int
     office_id: int | None
 
