@@ -7,17 +7,22 @@ import io
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from casework import create_app
 from casework.core import signals
 from casework.core.authz import Role
+from casework.core.errors import Conflict
+from casework.core.models import utcnow
 from casework.extensions import db
+from casework.intake.evidence_demo import seed_demo_evidence
+from casework.intake.evidence_operations import clean_filename, withdraw_evidence
 from casework.intake.evidence_storage import INCOMING, EvidenceStore, evidence_root
-from casework.intake.models import Case, CaseStage
+from casework.intake.models import Case, CaseStage, Evidence
 from tests.evidence_samples import ACCEPTED_SAMPLES, HTML, REFUSED_SAMPLES, WINDOWS_EXE, pdf, png
 from tests.fixtures_audit import payload
 from tests.fixtures_evidence import stored_files, upload
@@ -622,3 +627,90 @@ def test_no_evidence_added_signal_for_a_refused_upload(caseworker, case):
     finally:
         signals.evidence_added.disconnect(listener)
     assert received == []
+
+
+# Concurrency
+
+
+def test_concurrent_uploads_of_the_same_content_store_one_intact_file(tmp_path):
+    store = EvidenceStore(tmp_path)
+    content = pdf("same content from eight uploads") + b"%" * 200_000
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def receive_and_keep():
+        try:
+            with store.receive(io.BytesIO(content), 10**7) as incoming:
+                barrier.wait()
+                store.keep(incoming)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=receive_and_keep) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    [stored] = stored_files(tmp_path)
+    assert stored.read_bytes() == content
+
+
+def test_two_people_withdrawing_at_once_cannot_both_succeed(app, caseworker, case, uploaded):
+    with app.app_context():
+        seen = db.session.get(Evidence, uploaded)
+        assert not seen.is_withdrawn
+        # The page was shown; the request that loaded it has ended (its copy is now stale).
+        db.session.expunge(seen)
+        db.session.rollback()
+        # Meanwhile someone else withdraws it (their transaction commits first).
+        with db.engine.begin() as other:
+            other.execute(
+                text("UPDATE evidence SET withdrawn_at = :now, withdrawal_reason = 'First', "
+                     "version = version + 1 WHERE id = :id"),
+                {"now": utcnow(), "id": uploaded},
+            )
+        db.session.add(seen)
+        with pytest.raises(Conflict):
+            withdraw_evidence(seen, "Second", None)
+        db.session.rollback()
+        assert db.session.get(Evidence, uploaded).withdrawal_reason == "First"
+
+
+# Names and demo data
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("C:\\Users\\field\\Desktop\\scan.pdf", "scan.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("report\x00.pdf", "report.pdf"),
+        ("line\r\nbreak.pdf", "line break.pdf"),
+        ("تقرير الزيارة.pdf", "تقرير الزيارة.pdf"),
+        ("x" * 300 + ".pdf", "x" * 255),
+    ],
+)
+def test_the_uploaders_file_name_is_kept_as_data_only(app_context, sent, kept):
+    assert clean_filename(sent) == kept
+
+
+def test_an_empty_file_name_is_recorded_as_no_name(app_context):
+    assert clean_filename("") == "(no name)"
+    assert clean_filename(None) == "(no name)"
+
+
+def test_demo_evidence_is_attached_through_the_upload_operation(
+    app, create_case, office, caseworker, evidence_rows, evidence_root
+):
+    case_ids = [create_case(office, assigned_to_id=caseworker.user_id)[0] for _ in range(3)]
+    with app.app_context():
+        cases = [db.session.get(Case, case_id) for case_id in case_ids]
+        added = seed_demo_evidence(cases)
+        db.session.commit()
+        assert len(added) == 8
+    rows = evidence_rows()
+    assert {row.media_type for row in rows} == {"application/pdf", "image/png", "text/plain"}
+    assert [row.identity_protected for row in rows if row.witness_name] == [True, False]
+    assert all(row.uploaded_by_id == caseworker.user_id for row in rows)
+    assert len(stored_files(evidence_root)) == len({row.sha256 for row in rows})
