@@ -44,6 +44,10 @@ class Action(StrEnum):
     upload_evidence = "evidence.upload"
     download_evidence = "evidence.download"
     withdraw_evidence = "evidence.withdraw"
+    # Name and reference search; duplicate claims (candidates on demand, supervisors decide).
+    search_cases = "case.search"
+    view_duplicates = "duplicates.view"
+    decide_duplicate = "duplicates.decide"
     # Audit trail: read-only for everyone; nobody edits or deletes events.
     view_audit_log = "audit.view"
     export_audit_log = "audit.export"
@@ -96,6 +100,11 @@ PERMISSIONS: dict[Action, Permission] = {
     # Auditors may download evidence (each download is audited); only case workers add or withdraw.
     Action.download_evidence: Permission(CASE_READERS, Scope.office, read_only=True),
     Action.withdraw_evidence: Permission(CASE_WORKERS, Scope.office),
+    # Search lists only the cases the user's office scope reaches (auditors: every office).
+    Action.search_cases: Permission(CASE_READERS, Scope.none, read_only=True),
+    Action.view_duplicates: Permission(CASE_READERS, Scope.office, read_only=True),
+    # Merge, dismiss or link as one victim; never by whoever created either case.
+    Action.decide_duplicate: Permission(_roles(Role.supervisor), Scope.office),
     Action.view_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.export_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.view_case_timeline: Permission(

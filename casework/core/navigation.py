@@ -20,6 +20,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem(_l("Home"), "core.home", Action.view_home),
     NavItem(_l("Cases"), "intake.cases", Action.view_case),
+    NavItem(_l("Search"), "search.search", Action.search_cases),
     NavItem(_l("New case"), "intake.case_new", Action.create_case),
     NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
     NavItem(_l("Offices"), "core.offices", Action.manage_offices),

@@ -1,0 +1,1 @@
+"""Duplicate claims: candidates by blocking and scoring, supervisors' decisions, victims."""

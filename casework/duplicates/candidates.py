@@ -1,0 +1,332 @@
+"""Duplicate candidates of a case: blocking by indexed keys, then scoring pairs in Python.
+
+Blocking (one statement, indexes from migration 0005) finds the household members of
+other cases that could be the same as one of this case's members:
+
+- A, same incident and same given name: a victim (killed, injured, missing) of one of this
+  case's incidents whose given name has the same consonant skeleton, from either script
+  (``incident_id`` + ``name_key_ar`` / ``name_key_latin``). This finds a killed relative
+  claimed by two households, whatever else differs.
+- B, same whole name: any member, in any incident, whose whole name has the same
+  skeleton (``full_name_key``). This finds the same household registered twice (the heads
+  are often unharmed, so they have no incident), and a victim attributed to the wrong
+  incident.
+
+Each blocked pair of persons is scored from the normalised names (Arabic and Latin),
+sex, date of birth or birth year, incident, harm and relationship; a case pair takes its
+best person pair, plus evidence that the whole household is the same (several members
+matching one to one, both heads of household, the same contact phone). Every point
+comes with a :class:`Reason` that shows both records' values side by side.
+
+The work per check is bounded by the size of the blocks, not by the number of cases:
+a few index range scans, then at most ``MAX_CANDIDATE_CASES`` cases loaded in full.
+Pairs already decided (dismissed, merged, linked) and merged cases are not offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from casework.extensions import db
+from casework.intake.models.cases import Case, CaseStage
+from casework.intake.models.duplicates import DuplicateDecision
+from casework.intake.models.persons import HARM_LABELS, RELATIONSHIP_LABELS, Harm, Person, Relationship
+from casework.intake.names import full_name_keys, name_skeleton
+
+# A case pair at or above this score is shown as a possible duplicate.
+CANDIDATE_THRESHOLD = 50
+# A person pair at or above this score counts as "the same person" for household matching.
+SAME_PERSON_THRESHOLD = 60
+# Person pairs blocked per check, and candidate cases scored in full, at most.
+MAX_BLOCKED_PERSONS = 5000
+MAX_CANDIDATE_CASES = 25
+LIVING_HARMS = frozenset({Harm.injured, Harm.unharmed})
+
+
+@dataclass
+class Reason:
+    """One line of a comparison: what was compared, both records' values, the points."""
+
+    label: Any
+    left: str
+    right: str
+    points: int
+
+
+@dataclass
+class PersonMatch:
+    left: Person
+    right: Person
+    score: int
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    """Another case that may claim for the same household or the same person."""
+
+    case: Case
+    score: int
+    # "household": the same household registered twice (merge); "person": a member
+    # claimed by two households (link as one victim).
+    kind: str
+    person_matches: list[PersonMatch]
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def case_id(self) -> int:
+        return self.case.id
+
+    @property
+    def reference(self) -> str:
+        return self.case.reference
+
+
+# -- comparing two persons ------------------------------------------------------------------
+
+def _word_similarity(left: list[str], right: list[str]) -> float:
+    """0..1: the given names must agree; the other words count by how many are shared."""
+    if not left or not right:
+        return 0.0
+    if left[0] != right[0]:
+        return 0.6 * SequenceMatcher(None, " ".join(left), " ".join(right)).ratio()
+    rest_left, rest_right = left[1:], right[1:]
+    if not rest_left or not rest_right:
+        return 0.7
+    shared = len(set(rest_left) & set(rest_right))
+    return 0.6 + 0.4 * shared / max(len(rest_left), len(rest_right))
+
+
+def _name_score(left: Person, right: Person) -> tuple[int, list[Reason]]:
+    """Up to 50 points, from the best of: Arabic keys, Latin keys, cross-script skeletons."""
+    reasons = []
+    scores = []
+    if left.name_ar_norm and right.name_ar_norm:
+        similarity = _word_similarity(left.name_ar_norm.split(), right.name_ar_norm.split())
+        scores.append(similarity)
+        reasons.append(Reason(_l("Name (Arabic)"), left.name_ar or "", right.name_ar or "",
+                              round(50 * similarity)))
+    if left.name_latin_norm and right.name_latin_norm:
+        similarity = _word_similarity(left.name_latin_norm.split(), right.name_latin_norm.split())
+        scores.append(similarity)
+        reasons.append(Reason(_l("Name (Latin)"), left.name_latin or "", right.name_latin or "",
+                              round(50 * similarity)))
+    if not scores:
+        # One was recorded in Arabic only, the other in Latin only: compare skeletons.
+        left_key = name_skeleton(left.name_ar_norm or left.name_latin_norm or "",
+                                 arabic=bool(left.name_ar_norm))
+        right_key = name_skeleton(right.name_ar_norm or right.name_latin_norm or "",
+                                  arabic=bool(right.name_ar_norm))
+        similarity = 0.9 * _word_similarity(left_key, right_key)
+        scores.append(similarity)
+        reasons.append(Reason(_l("Name (across scripts)"), left.display_name, right.display_name,
+                              round(50 * similarity)))
+    best = round(50 * max(scores))
+    # Only the best comparison counts (both scripts say the same thing twice).
+    counted = False
+    for reason in reasons:
+        if reason.points == best and not counted:
+            counted = True
+        else:
+            reason.points = 0
+    return best, reasons
+
+
+def _age_reason(left: Person, right: Person) -> Reason:
+    left_text = _age_text(left)
+    right_text = _age_text(right)
+    if left.date_of_birth and left.date_of_birth == right.date_of_birth:
+        return Reason(_l("Date of birth"), left_text, right_text, 20)
+    if left.birth_year is None or right.birth_year is None:
+        return Reason(_l("Born"), left_text, right_text, 0)
+    gap = abs(left.birth_year - right.birth_year)
+    points = {0: 12, 1: 8, 2: 4}.get(gap, 0 if gap <= 5 else -20)
+    return Reason(_l("Born"), left_text, right_text, points)
+
+
+def _age_text(person: Person) -> str:
+    if person.date_of_birth:
+        return person.date_of_birth.isoformat()
+    if person.birth_year:
+        return f"~{person.birth_year}"
+    return "?"
+
+
+def _harm_reason(left: Person, right: Person) -> Reason:
+    points = 0
+    if left.harm == right.harm == Harm.killed:
+        points = 10
+    elif left.harm == right.harm:
+        points = 5
+    elif Harm.killed in (left.harm, right.harm) and (
+        left.harm in LIVING_HARMS or right.harm in LIVING_HARMS
+    ):
+        points = -15
+    return Reason(_l("Harm"), str(HARM_LABELS[left.harm]), str(HARM_LABELS[right.harm]), points)
+
+
+def compare_persons(left: Person, right: Person) -> PersonMatch:
+    """Score (0-100) that two household members of different cases are the same person."""
+    _score, reasons = _name_score(left, right)
+    if left.sex != right.sex:
+        reasons.append(Reason(_l("Sex"), str(left.sex), str(right.sex), -40))
+    reasons.append(_age_reason(left, right))
+    if left.incident_id is not None and left.incident_id == right.incident_id:
+        reasons.append(Reason(_l("Incident"), _l("same incident"), _l("same incident"), 10))
+    reasons.append(_harm_reason(left, right))
+    if left.relationship_to_head == right.relationship_to_head:
+        label = str(RELATIONSHIP_LABELS[left.relationship_to_head])
+        reasons.append(Reason(_l("Relationship to the head"), label, label, 5))
+    total = sum(reason.points for reason in reasons)
+    return PersonMatch(left, right, max(0, min(100, total)), reasons)
+
+
+# -- comparing two cases --------------------------------------------------------------------
+
+def _one_to_one(matches: list[PersonMatch]) -> list[PersonMatch]:
+    """The best pairs such that each person is used once (greedy by score)."""
+    used_left: set[int] = set()
+    used_right: set[int] = set()
+    chosen = []
+    for match in sorted(matches, key=lambda m: (-m.score, m.left.id, m.right.id)):
+        if match.left.id in used_left or match.right.id in used_right:
+            continue
+        used_left.add(match.left.id)
+        used_right.add(match.right.id)
+        chosen.append(match)
+    return chosen
+
+
+def compare_cases(case: Case, other: Case) -> Candidate:
+    """Score the pair of cases from every pair of their members (both households loaded)."""
+    matches = [compare_persons(left, right) for left in case.persons for right in other.persons]
+    pairs = [m for m in _one_to_one(matches) if m.score >= SAME_PERSON_THRESHOLD // 2]
+    same = [m for m in pairs if m.score >= SAME_PERSON_THRESHOLD]
+    best = max((m.score for m in pairs), default=0)
+    reasons: list[Reason] = []
+    score = best
+    heads_match = any(m.left.is_head and m.right.is_head for m in same)
+    if heads_match:
+        reasons.append(Reason(_l("Head of household"), _l("matches"), _l("matches"), 10))
+        score += 10
+    if len(same) >= 2:
+        extra = min(20, 10 * (len(same) - 1))
+        reasons.append(Reason(_l("Members matching one to one"), str(len(case.persons)),
+                              str(len(other.persons)), extra))
+        score += extra
+    if case.contact_phone and _digits(case.contact_phone) == _digits(other.contact_phone):
+        reasons.append(Reason(_l("Contact phone"), case.contact_phone, other.contact_phone or "",
+                              15))
+        score += 15
+    shared_incidents = {i.incident_id for i in case.incident_links} & {
+        i.incident_id for i in other.incident_links
+    }
+    if shared_incidents:
+        reasons.append(Reason(_l("Incidents in common"), str(len(shared_incidents)),
+                              str(len(shared_incidents)), 0))
+    smaller = min(len(case.persons), len(other.persons)) or 1
+    household = heads_match or len(same) >= max(2, (smaller + 1) // 2)
+    return Candidate(other, min(100, score), "household" if household else "person", pairs, reasons)
+
+
+def _digits(phone: str | None) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())[-9:]
+
+
+# -- blocking -------------------------------------------------------------------------------
+
+def _blocking_condition(case: Case) -> Any:
+    incident_ids = sorted({link.incident_id for link in case.incident_links})
+    given_keys = sorted({
+        key for person in case.persons
+        for key in (person.name_key_ar, person.name_key_latin) if key
+    })
+    full_keys = sorted({
+        key for person in case.persons for key in full_name_keys(person.name_ar, person.name_latin)
+    })
+    conditions = []
+    if incident_ids and given_keys:
+        conditions += [
+            and_(Person.incident_id.in_(incident_ids), Person.name_key_ar.in_(given_keys)),
+            and_(Person.incident_id.in_(incident_ids), Person.name_key_latin.in_(given_keys)),
+        ]
+    if full_keys:
+        conditions.append(Person.full_name_key.in_(full_keys))
+    return or_(*conditions) if conditions else None
+
+
+def _decided_case_ids(case: Case) -> set[int]:
+    rows = db.session.execute(
+        select(DuplicateDecision.case_id, DuplicateDecision.other_case_id).where(
+            or_(DuplicateDecision.case_id == case.id, DuplicateDecision.other_case_id == case.id)
+        )
+    )
+    return {a if b == case.id else b for a, b in rows}
+
+
+def _block_rank(person: Person, other: Any) -> int:
+    """A cheap first ranking of a blocked member (a row of keys, no names compared)."""
+    rank = 0
+    if other.full_name_key and other.full_name_key == person.full_name_key:
+        rank += 4
+    if other.incident_id is not None and other.incident_id == person.incident_id and (
+        other.name_key_ar in (person.name_key_ar, person.name_key_latin)
+        or other.name_key_latin in (person.name_key_ar, person.name_key_latin)
+    ):
+        rank += 3
+    if person.birth_year and other.birth_year and abs(person.birth_year - other.birth_year) <= 2:
+        rank += 2
+    if other.sex != person.sex:
+        rank -= 5
+    return rank
+
+
+def blocked_case_ids(case: Case) -> list[int]:
+    """Other cases with a member in one of this case's blocks, most promising first."""
+    condition = _blocking_condition(case)
+    if condition is None:
+        return []
+    blocked = db.session.execute(
+        select(Person.case_id, Person.incident_id, Person.sex, Person.birth_year,
+               Person.name_key_ar, Person.name_key_latin, Person.full_name_key)
+        .where(condition, Person.case_id != case.id)
+        .limit(MAX_BLOCKED_PERSONS)
+    ).all()
+    best: dict[int, int] = {}
+    for other in blocked:
+        rank = max(_block_rank(person, other) for person in case.persons)
+        if rank > best.get(other.case_id, -100):
+            best[other.case_id] = rank
+    return sorted((i for i in best if best[i] > 0), key=lambda i: (-best[i], -i))
+
+
+def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOLD) -> list[Candidate]:
+    """Other cases that may be the same household or claim for the same person, best first.
+
+    Decided pairs and merged cases are left out. A fixed number of statements, whatever
+    the number of cases or household members.
+    """
+    if not case.persons:
+        return []
+    decided = _decided_case_ids(case)
+    case_ids = [i for i in blocked_case_ids(case) if i not in decided][:MAX_CANDIDATE_CASES]
+    if not case_ids:
+        return []
+    others = db.session.scalars(
+        select(Case)
+        .where(Case.id.in_(case_ids), Case.stage != CaseStage.merged)
+        .options(selectinload(Case.persons), selectinload(Case.incident_links))
+    ).all()
+    candidates = [compare_cases(case, other) for other in others]
+    candidates = [c for c in candidates if c.score >= threshold]
+    return sorted(candidates, key=lambda c: (-c.score, -c.case.id))
+
+
+def heads_first(persons: list[Person]) -> list[Person]:
+    return sorted(persons, key=lambda p: (p.relationship_to_head != Relationship.head, p.id))

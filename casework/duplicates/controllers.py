@@ -1,0 +1,186 @@
+"""Possible duplicates of a case: the comparison page, the supervisor's decision, and the
+section the case page shows right after intake.
+
+Who sees what, for a candidate case in ANOTHER office
+------------------------------------------------------
+- caseworkers: its reference, office and score only, never its household's data;
+- supervisors and auditors: the compared fields side by side (names, sex, birth year,
+  harm, relationship), not contact details, address or evidence: a supervisor must see
+  what the score rests on to decide, and duplicates across offices are exactly the
+  double payments the programme must catch.
+A supervisor may dismiss such a pair, link its members as one victim, or merge THEIR
+office's case into the other; merging the other office's case is for that office's
+supervisors. A cross-office pair can only be decided while it is a current candidate of
+the supervisor's own case, so ids of other offices' cases cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.core.authz import Action, Role, can, requires
+from casework.core.errors import DomainError, InvalidInput
+from casework.core.forms import attach_error
+from casework.duplicates import operations, queries
+from casework.duplicates.candidates import (
+    SAME_PERSON_THRESHOLD,
+    Candidate,
+    compare_cases,
+    find_duplicate_candidates,
+)
+from casework.duplicates.forms import (
+    DECISION_LABELS,
+    DISMISS,
+    MERGE_OTHER,
+    MERGE_THIS,
+    SAME_VICTIM,
+    DuplicateDecisionForm,
+)
+from casework.extensions import db
+from casework.intake import queries as intake_queries
+from casework.intake.controllers.common import TEMPLATE_HELPERS, load_case
+from casework.intake.models.cases import FINAL_STAGES, Case, CaseStage
+from casework.intake.models.duplicates import DUPLICATE_OUTCOME_LABELS
+from casework.intake.sections import CaseSection, register_case_section
+
+SECTION_LIMIT = 5
+
+
+def shows_details(user: Any, case: Case, other: Case) -> bool:
+    """Whether the user may see the other case's compared fields (see the module doc)."""
+    return other.office_id == case.office_id or user.role in (Role.supervisor, Role.auditor)
+
+
+def _decision_choices(case: Case, other: Case) -> list[tuple[str, Any]]:
+    choices = []
+    if case.stage not in FINAL_STAGES and other.stage not in FINAL_STAGES:
+        choices.append(MERGE_THIS)
+        if other.office_id == case.office_id:
+            choices.append(MERGE_OTHER)
+    choices += [SAME_VICTIM, DISMISS]
+    return [(value, DECISION_LABELS[value]) for value in choices]
+
+
+def _decision_form(case: Case, candidate: Candidate, formdata: Any = None) -> DuplicateDecisionForm:
+    form = DuplicateDecisionForm(formdata=formdata, prefix=f"c{candidate.case.id}")
+    form.decision.choices = _decision_choices(case, candidate.case)
+    form.pairs.choices = [(f"{m.left.id}-{m.right.id}", f"{m.left.display_name} = "
+                           f"{m.right.display_name}") for m in candidate.person_matches]
+    if formdata is None:
+        form.pairs.data = [f"{m.left.id}-{m.right.id}" for m in candidate.person_matches
+                           if m.score >= SAME_PERSON_THRESHOLD]
+        form.version.data = case.version
+        form.other_version.data = candidate.case.version
+        form.other_id.data = str(candidate.case.id)
+    return form
+
+
+@dataclass
+class CandidateView:
+    candidate: Candidate
+    details: bool
+    form: DuplicateDecisionForm | None
+
+
+def _page(case: Case, failed: DuplicateDecisionForm | None = None, failed_other_id: int = 0,
+          status: int = 200):
+    candidates = find_duplicate_candidates(case) if case.stage != CaseStage.merged else []
+    may_decide = can(current_user, Action.decide_duplicate, case)
+    views = []
+    for candidate in candidates:
+        form = None
+        if may_decide:
+            form = failed if candidate.case.id == failed_other_id and failed else _decision_form(
+                case, candidate)
+        views.append(CandidateView(candidate, shows_details(current_user, case, candidate.case),
+                                   form))
+    decisions = queries.decisions_of(case)
+    related_ids = {d.case_id for d in decisions} | {d.other_case_id for d in decisions}
+    related_ids |= set(queries.merged_case_ids(case))
+    if case.merged_into_id:
+        related_ids.add(case.merged_into_id)
+    related_ids.discard(case.id)
+    references = queries.case_references(sorted(related_ids)) if related_ids else {}
+    return render_template(
+        "duplicates/case_duplicates.html", case=case, views=views, decisions=decisions,
+        references=references, merged_from=queries.merged_case_ids(case),
+        outcome_labels=DUPLICATE_OUTCOME_LABELS, **TEMPLATE_HELPERS,
+    ), status
+
+
+@requires(Action.view_duplicates)
+def case_duplicates(case_id: int):
+    case = load_case(case_id, Action.view_duplicates, full=True)
+    return _page(case)
+
+
+@requires(Action.decide_duplicate)
+def decide(case_id: int, other_id: int):
+    case = load_case(case_id, Action.decide_duplicate, full=True)
+    other = intake_queries.load_case(other_id, full=True)
+    if other is None or other.id == case.id:
+        abort(404)
+    if other.office_id != case.office_id and other.id not in {
+        c.case.id for c in find_duplicate_candidates(case)
+    }:
+        # Another office's case is reachable only as a current candidate of this one.
+        abort(404)
+    candidate = compare_cases(case, other)
+    form = DuplicateDecisionForm(prefix=f"c{other.id}")
+    form.decision.choices = _decision_choices(case, other)
+    form.pairs.choices = [(f"{m.left.id}-{m.right.id}", "") for m in candidate.person_matches]
+    if not form.validate_on_submit():
+        return _page(case, form, other.id, 422)
+    reason = form.reason.data
+    try:
+        if form.decision.data == MERGE_THIS:
+            operations.merge_cases(case, other, current_user, reason=reason,
+                                   expected_version=form.version.data,
+                                   person_pairs=form.person_pairs(), score=candidate.score)
+        elif form.decision.data == MERGE_OTHER:
+            operations.merge_cases(other, case, current_user, reason=reason,
+                                   expected_version=form.other_version.data,
+                                   person_pairs=[(theirs, mine) for mine, theirs in form.person_pairs()],
+                                   score=candidate.score)
+        elif form.decision.data == SAME_VICTIM:
+            operations.confirm_same_victim(case, other, current_user, reason=reason,
+                                           person_pairs=form.person_pairs(), score=candidate.score)
+        else:
+            operations.dismiss_candidate(case, other, current_user, reason=reason,
+                                         score=candidate.score)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        case = load_case(case_id, Action.decide_duplicate, full=True)
+        attach_error(form, error)
+        return _page(case, form, other_id, 422 if isinstance(error, InvalidInput) else 409)
+    flash(_("Decision recorded: %(outcome)s.", outcome=DECISION_LABELS[form.decision.data]), "success")
+    if form.decision.data == MERGE_THIS:
+        return redirect(url_for("intake.case_page", case_id=case.id), 303)
+    return redirect(url_for("duplicates.case_duplicates", case_id=case.id), 303)
+
+
+# -- the case page's section ------------------------------------------------------------------
+
+def duplicates_section(case: Case, user: Any) -> dict | None:
+    """Possible duplicates, shown on the case page (so right after intake saves a case)."""
+    if not can(user, Action.view_duplicates, case):
+        return None
+    candidates = [] if case.stage == CaseStage.merged else find_duplicate_candidates(case)
+    merged_into = queries.case_references([case.merged_into_id]) if case.merged_into_id else {}
+    return {
+        "case": case,
+        "candidates": candidates[:SECTION_LIMIT],
+        "count": len(candidates),
+        "details": {c.case.id: shows_details(user, case, c.case) for c in candidates},
+        "merged_into": merged_into.get(case.merged_into_id),
+    }
+
+
+register_case_section(CaseSection("duplicates", "duplicates/_case_section.html",
+                                  load=duplicates_section, order=20))

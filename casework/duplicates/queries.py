@@ -1,0 +1,52 @@
+"""Read-side queries about duplicates and victims (a fixed number of statements each)."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from casework.extensions import db
+from casework.intake.models.cases import Case
+from casework.intake.models.duplicates import DuplicateDecision
+from casework.intake.models.persons import Person
+
+
+def same_victim_ids(person: Person) -> set[int]:
+    """Ids of every person confirmed to be the same victim as this one (itself included).
+
+    Compensation pays for each victim at most once: group persons by ``victim_id`` (a
+    person without one is a victim of their own).
+    """
+    if person.victim_id is None:
+        return {person.id}
+    return set(db.session.scalars(select(Person.id).where(Person.victim_id == person.victim_id)))
+
+
+def merged_case_ids(case: Case) -> list[int]:
+    """Ids of the cases merged into this one (directly), oldest first."""
+    return list(db.session.scalars(
+        select(Case.id).where(Case.merged_into_id == case.id).order_by(Case.id)
+    ))
+
+
+def decision_for(case: Case, other: Case) -> DuplicateDecision | None:
+    low, high = DuplicateDecision.ordered(case.id, other.id)
+    return db.session.scalar(
+        select(DuplicateDecision).where(
+            DuplicateDecision.case_id == low, DuplicateDecision.other_case_id == high
+        )
+    )
+
+
+def decisions_of(case: Case) -> list[DuplicateDecision]:
+    """Every decision on a pair including the case, newest first."""
+    return list(db.session.scalars(
+        select(DuplicateDecision)
+        .where(or_(DuplicateDecision.case_id == case.id, DuplicateDecision.other_case_id == case.id))
+        .order_by(DuplicateDecision.id.desc())
+    ))
+
+
+def case_references(case_ids: list[int]) -> dict[int, str]:
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all())

@@ -1,0 +1,1 @@
+"""Search: one box for case references and household members' names in Arabic or Latin."""

@@ -1,0 +1,176 @@
+"""One search box: cases by reference, and by any household member's name in either script.
+
+The query is normalised exactly like the stored names (casework.intake.names), so every
+spelling variant the rules unify finds the same people. Each word of the query must
+start a word of the person's normalised names (prefix match, so "Moham" finds Mohammed).
+Arabic words are matched against the Arabic key and Latin words against the Latin key:
+their alphabets do not overlap, so one index over both columns serves both.
+
+- SQLite: the FTS5 table ``persons_fts`` (external content, kept in step by triggers).
+- PostgreSQL: a GIN index on ``to_tsvector('simple', name_ar_norm || ' ' || name_latin_norm)``
+  queried with prefix terms; the same semantics, so both databases give the same results.
+
+Results are persons (with their case), newest first, keyset-paginated by person id: the
+index yields matches in that order, so a page is found without reading every match of a
+common name. Reference matches come first, on the first page. Everything is scoped to the
+user's reach (casework.intake.queries.visible_to) in the same statement; one statement
+per kind of match, whatever the number of results.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, column, literal_column, select, table, text
+from sqlalchemy.orm import contains_eager
+
+from casework.core.authz import Role
+from casework.core.models import Office
+from casework.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from casework.extensions import db
+from casework.intake.models.cases import Case, ReferenceCounter
+from casework.intake.models.persons import Person
+from casework.intake.names import normalise_arabic, normalise_latin
+from casework.intake.queries import visible_to
+from casework.intake.references import format_reference
+
+# The same expression as the index of migration 0005, so that PostgreSQL uses it.
+PG_NAMES_MATCH = (
+    "to_tsvector('simple'::regconfig, "
+    "coalesce(persons.name_ar_norm, '') || ' ' || coalesce(persons.name_latin_norm, '')) "
+    "@@ to_tsquery('simple'::regconfig, :terms)"
+)
+PERSONS_FTS = table("persons_fts", column("rowid"))
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_FULL_REFERENCE = re.compile(r"^([A-Za-z]{2,10})[-\s]?(\d{4})[-\s]?(\d{1,6})$")
+_YEAR_NUMBER = re.compile(r"^(\d{4})[-\s](\d{1,6})$")
+_NUMBER = re.compile(r"^\d{1,6}$")
+
+
+@dataclass
+class SearchTerms:
+    """A query as the index sees it: reference candidates and name-key prefixes."""
+
+    text: str
+    # (office code or None, year or None, number) read from a reference-like query.
+    reference_parts: tuple[str | None, int | None, int] | None = None
+    arabic: list[str] = field(default_factory=list)
+    latin: list[str] = field(default_factory=list)
+
+    @property
+    def name_terms(self) -> list[str]:
+        return (self.arabic + self.latin)[:MAX_TERMS]
+
+    @property
+    def empty(self) -> bool:
+        return self.reference_parts is None and not self.name_terms
+
+
+@dataclass
+class SearchHit:
+    person: Person
+    case: Case
+
+
+@dataclass
+class SearchResults:
+    terms: SearchTerms
+    reference_matches: list[Case]
+    hits: list[SearchHit]
+    next_after: int | None
+
+
+def parse_query(query: str | None) -> SearchTerms:
+    """Split a query into a reference (when it looks like one) and normalised name words."""
+    query = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    terms = SearchTerms(query)
+    if not query:
+        return terms
+    if match := _FULL_REFERENCE.match(query):
+        terms.reference_parts = (match[1].upper(), int(match[2]), int(match[3]))
+        return terms
+    if match := _YEAR_NUMBER.match(query):
+        terms.reference_parts = (None, int(match[1]), int(match[2]))
+        return terms
+    if _NUMBER.match(query):
+        terms.reference_parts = (None, None, int(query))
+        return terms
+    words = query.split()
+    arabic_words = [w for w in words if _ARABIC_CHAR.search(w)]
+    latin_words = [w for w in words if not _ARABIC_CHAR.search(w)]
+    terms.arabic = normalise_arabic(" ".join(arabic_words)).split()
+    terms.latin = normalise_latin(" ".join(latin_words)).split()
+    return terms
+
+
+def _references(user: Any, parts: tuple[str | None, int | None, int]) -> list[str]:
+    """Every reference a partial one may stand for, within the offices the user reaches."""
+    code, year, number = parts
+    if code is not None and year is not None:
+        return [format_reference(code, year, number)]
+    counters = select(Office.code, ReferenceCounter.year).join(
+        ReferenceCounter, ReferenceCounter.office_id == Office.id
+    ).where(ReferenceCounter.last_number >= number)
+    if user.role != Role.auditor:
+        counters = counters.where(Office.id == user.office_id)
+    if year is not None:
+        counters = counters.where(ReferenceCounter.year == year)
+    return [format_reference(code, y, number) for code, y in db.session.execute(counters)]
+
+
+def _reference_matches(user: Any, terms: SearchTerms) -> list[Case]:
+    if terms.reference_parts is None:
+        return []
+    references = _references(user, terms.reference_parts)
+    if not references:
+        return []
+    return list(db.session.scalars(
+        select(Case).where(Case.reference.in_(references), visible_to(user)).order_by(Case.id.desc())
+    ))
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Normalised words hold only letters and digits; quoting keeps FTS5 syntax out anyway.
+    return " ".join('"' + word.replace('"', "") + '"*' for word in words)
+
+
+def _tsquery(words: list[str]) -> str:
+    return " & ".join(re.sub(r"[^\w]", "", word) + ":*" for word in words)
+
+
+def _name_hits(user: Any, words: list[str], after: int | None, size: int) -> list[tuple]:
+    statement = (
+        select(Person, Case)
+        .join(Case, Case.id == Person.case_id)
+        .where(visible_to(user))
+        .options(contains_eager(Person.case))
+    )
+    if db.session.get_bind().dialect.name == "sqlite":
+        # FTS5 yields its matches in rowid order: ordering by its rowid needs no sort.
+        statement = statement.join(PERSONS_FTS, PERSONS_FTS.c.rowid == Person.id).where(
+            literal_column("persons_fts").op("MATCH")(_fts5_query(words))
+        )
+        order_column = PERSONS_FTS.c.rowid
+    else:
+        statement = statement.where(text(PG_NAMES_MATCH).bindparams(terms=_tsquery(words)))
+        order_column = Person.id
+    if after is not None:
+        statement = statement.where(and_(order_column < after))
+    return list(db.session.execute(statement.order_by(order_column.desc()).limit(size + 1)))
+
+
+def search_cases(user: Any, query: str | None, after: int | None = None,
+                 size: int = DEFAULT_PAGE_SIZE) -> SearchResults:
+    """Cases the user may see whose reference or a member's name matches the query."""
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    terms = parse_query(query)
+    references = _reference_matches(user, terms) if after is None else []
+    rows = _name_hits(user, terms.name_terms, after, size) if terms.name_terms else []
+    has_more = len(rows) > size
+    hits = [SearchHit(person, case) for person, case in rows[:size]]
+    return SearchResults(terms, references, hits, hits[-1].person.id if has_more else None)

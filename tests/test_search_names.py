@@ -1,0 +1,156 @@
+"""The name normalisation rules, one table row per rule (casework.intake.names)."""
+
+import pytest
+
+from casework.intake.names import (
+    fold_arabic,
+    full_name_keys,
+    name_skeleton,
+    normalise_arabic,
+    normalise_latin,
+    person_name_columns,
+)
+
+ARABIC_RULES = [
+    # (rule, written, another spelling of the same name)
+    ("alef with hamza above", "أحمد", "احمد"),
+    ("alef with hamza below", "إبراهيم", "ابراهيم"),
+    ("alef with madda", "آمنة", "امنة"),
+    ("alef wasla", "ٱلرقة", "الرقة"),
+    ("ta marbuta", "فاطمة", "فاطمه"),
+    ("alef maqsura", "مصطفى", "مصطفي"),
+    ("hamza on waw", "مؤمن", "مومن"),
+    ("hamza on ya", "عائشة", "عايشة"),
+    ("lone hamza", "علاء", "علا"),
+    ("fatha, damma, kasra", "مُحَمِد", "محمد"),
+    ("shadda", "محمّد", "محمد"),
+    ("sukun", "أحْمد", "احمد"),
+    ("tanwin", "سعيدٌ", "سعيد"),
+    ("superscript alef", "رحمٰن", "رحمن"),
+    ("tatweel", "محـــمد", "محمد"),
+    ("Persian yeh and keheh", "علی کریم", "علي كريم"),
+    ("definite article", "الحسن", "حسن"),
+    ("definite article in a family name", "محمد الخليل", "محمد خليل"),
+    ("abd joined to the next word", "عبد الرحمن", "عبدالرحمن"),
+    ("abu joined to the next word", "أبو بكر", "ابوبكر"),
+    ("connective bin", "محمد بن علي", "محمد علي"),
+    ("spaces collapsed", "  محمد   علي ", "محمد علي"),
+]
+
+
+@pytest.mark.parametrize(("rule", "written", "variant"), ARABIC_RULES, ids=[r[0] for r in ARABIC_RULES])
+def test_arabic_spelling_variants_have_the_same_key(rule, written, variant):
+    assert normalise_arabic(written) == normalise_arabic(variant)
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("مُحَمَّد", "محمد"),
+        ("فاطمة", "فاطمه"),
+        ("مصطفى", "مصطفي"),
+        ("الحسن", "حسن"),
+        ("عبد الله", "عبدالله"),
+        ("الله", "الله"),
+        ("٢٠١٧ ۱۲", "2017 12"),
+    ],
+)
+def test_arabic_keys(written, key):
+    assert normalise_arabic(written) == key
+
+
+def test_fold_arabic_keeps_the_article_and_words():
+    assert fold_arabic("الحَسَن بن عليّ") == "الحسن بن علي"
+
+
+def test_different_arabic_names_keep_different_keys():
+    assert normalise_arabic("حسن") != normalise_arabic("حسين")
+    assert normalise_arabic("محمد") != normalise_arabic("محمود")
+
+
+LATIN_VARIANTS = [
+    ("Muhammad", ["Mohammed", "Mohamad", "Mohamed", "Muhammed", "Mohammad", "Mouhamad", "Mhd"]),
+    ("Hassan", ["al-Hassan", "el-Hassan", "Al Hassan", "El Hasan", "AL-HASSAN", "Hasan"]),
+    ("Sayyid", ["as-Sayyid", "El Sayed", "Sayed"]),
+    ("Abd al-Rahman", ["Abdul Rahman", "Abdelrahman", "Abdurrahman", "'Abd al-Rahman",
+                       "Abd-al-Rahman"]),
+    ("Abdullah", ["Abdallah", "Abd Allah", "Abdellah"]),
+    ("Khalid", ["Khaled"]),
+    ("Qasim", ["Kassem", "Kasim"]),
+    ("Yusuf", ["Yousef", "Youssef"]),
+    ("Omar", ["Umar"]),
+    ("Hussein", ["Husain", "Hussain", "Husayn"]),
+    ("Raed", ["Ra'id", "Raid"]),
+    ("Saeed", ["Said", "Sa'id"]),
+    ("Fatima", ["Fatimah", "Fâtima"]),
+    ("Rashid", ["Rachid"]),
+    ("Walid", ["Waleed", "Oualid"]),
+    ("Zainab", ["Zeinab", "Zaynab"]),
+    ("Ibrahim", ["Ebraheem"]),
+    ("Aisha", ["Aïcha", "Aysha"]),
+    ("Ahmed Ali", ["Ahmad bin Ali", "Ahmed ibn Ali"]),
+]
+
+
+@pytest.mark.parametrize(("name", "variants"), LATIN_VARIANTS, ids=[v[0] for v in LATIN_VARIANTS])
+def test_latin_transliteration_variants_have_the_same_key(name, variants):
+    for variant in variants:
+        assert normalise_latin(variant) == normalise_latin(name), variant
+
+
+def test_mohammed_variants_give_one_key():
+    assert normalise_latin("Mohammed") == "mahamad"
+
+
+def test_different_latin_names_keep_different_keys():
+    assert normalise_latin("Mohammed") != normalise_latin("Mahmoud")
+    assert normalise_latin("Hassan") != normalise_latin("Hussein")
+    assert normalise_latin("Ali") != normalise_latin("Alexander")
+
+
+def test_article_is_only_removed_as_a_prefix():
+    # "Ali" and "Alaa" start with "al" but have no article.
+    assert normalise_latin("Ali") == "ala"
+    assert normalise_latin("Al Ali") == "ala"
+
+
+def test_empty_names_give_empty_keys():
+    assert normalise_arabic(None) == normalise_latin(None) == ""
+    assert normalise_arabic("  ") == normalise_latin(" - ") == ""
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [
+        ("محمد", "Mohammed"),
+        ("خالد", "Khaled"),
+        ("يوسف", "Yusuf"),
+        ("عبد الرحمن", "Abdul Rahman"),
+        ("عبدالله", "Abdullah"),
+        ("فاطمة", "Fatima"),
+        ("حسين", "Hussein"),
+        ("أبو الحسن", "Abu al-Hassan"),
+    ],
+)
+def test_the_two_scripts_share_a_consonant_skeleton(arabic, latin):
+    assert name_skeleton(normalise_arabic(arabic), arabic=True) == name_skeleton(
+        normalise_latin(latin), arabic=False
+    )
+
+
+def test_person_name_columns():
+    columns = person_name_columns("مُحَمَّد أحمد الحسن", "Mohammed Ahmed al-Hassan")
+    assert columns == {
+        "name_ar_norm": "محمد احمد حسن",
+        "name_latin_norm": "mahamad ahmad hasan",
+        "name_key_ar": "mhmd",
+        "name_key_latin": "mhmd",
+        "full_name_key": "mhmd hmd hsn",
+    }
+    assert full_name_keys("محمد أحمد الحسن", "Muhammad Ahmad Hasan") == {"mhmd hmd hsn"}
+
+
+def test_person_name_columns_of_a_name_in_one_script_only():
+    columns = person_name_columns(None, "Fatima Ali")
+    assert columns["name_ar_norm"] is None and columns["name_key_ar"] is None
+    assert columns["name_key_latin"] == "ftm" and columns["full_name_key"] == "ftm l"
