@@ -156,7 +156,7 @@ def test_the_default_limits_are_25_mb_per_file_and_the_form_says_so(app, casewor
     assert app.config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024 + 64 * 1024
     html = caseworker.get(f"/cases/{case[0]}/evidence/new").get_data(as_text=True)
     assert "At most 25 MB." in html
-    assert "PDF, PNG, JPEG, WebP, Ogg, M4A, DOCX, MP3, Plain text" in html
+    assert "PDF, DOCX, Plain text, JPEG, PNG, WebP, MP3, M4A, Ogg" in html
     assert 'enctype="multipart/form-data"' in html
 
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from casework.intake.filetypes import ACCEPTED, detect, starts_with_markup
+from casework.intake.filetypes import ACCEPTED, SIGNATURES, detect, starts_with_markup
 from tests.evidence_samples import ACCEPTED_SAMPLES, REFUSED_SAMPLES
 
 
@@ -31,9 +31,10 @@ def test_an_empty_file_is_no_type():
     assert detect(io.BytesIO(b"")) is None
 
 
-def test_every_accepted_type_has_a_sample():
+def test_every_accepted_type_has_a_check_and_a_sample():
     sampled = {media_type for _n, _c, _f, media_type in ACCEPTED_SAMPLES}
     assert sampled == {file_type.media_type for file_type in ACCEPTED}
+    assert set(ACCEPTED) == {file_type for file_type, _check in SIGNATURES}
 
 
 def test_a_long_text_is_checked_to_its_end():

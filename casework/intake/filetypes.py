@@ -187,7 +187,8 @@ SIGNATURES: tuple[tuple[FileType, Callable[[bytes, BinaryIO], bool]], ...] = (
     (TEXT, _is_text),
 )
 
-ACCEPTED = tuple(file_type for file_type, _check in SIGNATURES)
+# Documents, images, audio: the order the upload form lists them in.
+ACCEPTED = (PDF, DOCX, TEXT, JPEG, PNG, WEBP, MP3, M4A, OGG)
 BY_MEDIA_TYPE = {file_type.media_type: file_type for file_type in ACCEPTED}
 
 
