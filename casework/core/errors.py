@@ -5,6 +5,10 @@ class DomainError(Exception):
     """A rule of the domain refused the operation; nothing was changed."""
 
     def __init__(self, message: str, field: str | None = None):
+        # Resolved to a plain str now: Flask-Babel's lazy strings declare themselves safe
+        # HTML (__html__), so a lazy message quoting user input would reach the page
+        # unescaped. A plain str is escaped by Jinja like any other text.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -40,7 +40,7 @@ class TransitionRefused(Conflict):
 
     def __init__(self, reasons: list[Any]):
         super().__init__(" ".join(str(reason) for reason in reasons))
-        self.reasons = reasons
+        self.reasons = [str(reason) for reason in reasons]
 
 
 class StaleRecord(Conflict):
@@ -90,10 +90,10 @@ class Lifecycle:
         stage = self.stage_of(record)
         transition = self.transition(stage, action)
         if transition is None:
-            return [_l("“%(action)s” is not possible at stage “%(stage)s”.",
-                       action=str(action), stage=str(stage))]
+            return [str(_l("“%(action)s” is not possible at stage “%(stage)s”.",
+                           action=str(action), stage=str(stage)))]
         if actor is None or actor.role not in transition.roles:
-            return [_l("Your role may not do “%(action)s”.", action=str(action))]
+            return [str(_l("Your role may not do “%(action)s”.", action=str(action)))]
         return [reason for reason in _unmet(transition.preconditions, record, actor)]
 
     def offers(self, record: Any, actor: Any) -> list[Offer]:
@@ -130,8 +130,9 @@ class Lifecycle:
         return transition
 
 
-def _unmet(preconditions: Iterable[Precondition], record: Any, actor: Any) -> Iterable[Any]:
+def _unmet(preconditions: Iterable[Precondition], record: Any, actor: Any) -> Iterable[str]:
     for precondition in preconditions:
         reason = precondition(record, actor)
         if reason:
-            yield reason
+            # A plain str, escaped in pages (a lazy string would pass as safe HTML).
+            yield str(reason)
