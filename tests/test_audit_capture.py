@@ -9,6 +9,7 @@ from sqlalchemy import Table, update
 
 from casework.audit.capture import exempt_reason, install_capture, secret_columns
 from casework.audit.chain import GENESIS_HASH
+from casework.audit.context import acting_as
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
 from casework.core import operations as core_operations
@@ -243,3 +244,23 @@ def test_the_first_event_starts_the_chain_and_each_names_its_predecessor(
     for previous, event in zip(events, events[1:], strict=False):
         assert event.prev_hash == previous.hash
         assert event.occurred_at >= previous.occurred_at
+
+
+def test_a_password_typed_into_the_email_field_is_not_recorded(app, client, audit_events):
+    client.post("/login", data={"email": "correct horse battery", "password": "x"})
+    [failed] = audit_events("auth.login_failed")
+    assert payload(failed)["details"]["email"] == "[not an email address]"
+    assert "horse" not in failed.payload
+
+
+def test_a_background_job_can_act_for_the_user_who_started_it(app, create_user, audit_events):
+    user_id = create_user("caseworker")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        with acting_as("user", detail="import job 12", user=user):
+            core_operations.create_office("JOB", "Imported", "Asia/Damascus")
+            db.session.commit()
+    [created] = [e for e in audit_events("create", entity_type="offices")
+                 if payload(e)["changes"]["code"]["new"] == "JOB"]
+    assert (created.actor_kind, created.actor_id, created.actor_role, created.user_agent) == (
+        "user", user_id, "caseworker", "import job 12")

@@ -40,13 +40,20 @@ _acting: ContextVar[Actor | None] = ContextVar("casework_audit_actor", default=N
 
 
 @contextmanager
-def acting_as(kind: str, name: str | None = None, detail: str | None = None) -> Iterator[Actor]:
-    """Attribute the events written inside the block to a CLI command or the system.
+def acting_as(kind: str, name: str | None = None, detail: str | None = None,
+              user: Any = None) -> Iterator[Actor]:
+    """Attribute the events written inside the block to a job, a script or a user.
 
-    Click commands are recognised without it (see `current_actor`); jobs and
-    scripts use it to say who they act for, e.g. ``acting_as("system", "reminders")``.
+    Requests and click commands are recognised without it (see `current_actor`).
+    Background jobs use it to say who they act for: ``acting_as("system", "reminders")``,
+    or for a job a user started, ``acting_as("user", detail="import job 12", user=user)``.
     """
-    actor = Actor(kind=kind, name=name, user_agent=detail)
+    if user is not None:
+        role = getattr(user, "role", None)
+        actor = Actor(kind="user", user_id=user.id, role=str(role) if role else None,
+                      name=name, user_agent=detail)
+    else:
+        actor = Actor(kind=kind, name=name, user_agent=detail)
     token = _acting.set(actor)
     try:
         yield actor

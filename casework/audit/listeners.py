@@ -31,8 +31,10 @@ def on_login_succeeded(sender, user, **extra) -> None:
 
 
 def on_login_failed(sender, email: str = "", reason: str = "", user=None, **extra) -> None:
-    # Attributed to nobody: whoever tried is not known to be the account's owner.
-    record_event("auth.login_failed", user, {"email": email, "reason": reason})
+    # Attributed to nobody: whoever tried is not known to be the account's owner. What was
+    # typed as the email is kept only if it looks like one: people type passwords there too.
+    typed = email if "@" in email and " " not in email.strip() else "[not an email address]"
+    record_event("auth.login_failed", user, {"email": typed, "reason": reason})
 
 
 def on_logged_out(sender, user, **extra) -> None:
