@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import pyotp
+from blinker import NamedSignal
 from sqlalchemy import Table, update
 
 from casework.audit.capture import exempt_reason, install_capture, secret_columns
 from casework.audit.chain import GENESIS_HASH
 from casework.audit.context import acting_as
+from casework.audit.listeners import CAPTURED_AS_WRITES, RECEIVERS
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
 from casework.core import operations as core_operations
@@ -264,3 +266,16 @@ def test_a_background_job_can_act_for_the_user_who_started_it(app, create_user, 
                  if payload(e)["changes"]["code"]["new"] == "JOB"]
     assert (created.actor_kind, created.actor_id, created.actor_role, created.user_agent) == (
         "user", user_id, "caseworker", "import job 12")
+
+
+def test_every_signal_is_recorded_or_announces_a_captured_write(app):
+    for name in dir(signals):
+        signal = getattr(signals, name)
+        if not isinstance(signal, NamedSignal):
+            continue
+        if signal.name in CAPTURED_AS_WRITES:
+            continue
+        assert signal in RECEIVERS, (
+            f"signal {signal.name}: add a receiver in casework/audit/listeners.py, "
+            "or say in CAPTURED_AS_WRITES which captured write it announces")
+        assert RECEIVERS[signal] in list(signal.receivers_for(app)), f"{signal.name} not connected"

@@ -100,6 +100,14 @@ RECEIVERS = {
 }
 
 
+# Signals that announce a write: the write itself is captured from the session, so the
+# audit trail does not listen to them (other domains do).
+CAPTURED_AS_WRITES = {
+    "evidence-added": "the evidence row's insert is captured, with its case",
+    "incident-assessment-recorded": "the incident's update is captured, with old and new values",
+}
+
+
 def install_audit_trail() -> None:
     """Capture every write and listen to every signal (safe to call once per app)."""
     capture.install_capture()
