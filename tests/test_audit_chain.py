@@ -97,7 +97,12 @@ def _tamper_insert_an_event(app):
          + ", ".join(f":{name}" for name in forged) + ")", **forged)
 
 
+def _tamper_garble_types(app):
+    _sql(app, "UPDATE audit_events SET occurred_at = 'yesterday', payload = X'00' WHERE id = 3")
+
+
 TAMPERING = {
+    "garble column types": (_tamper_garble_types, 3, "its columns cannot be read as an event"),
     "change a field": (_tamper_change_a_field, 3, "its contents do not match its hash"),
     "change the payload": (_tamper_change_the_payload, 3, "payload does not match its digest"),
     "change the request id": (_tamper_change_the_time, 3, "its contents do not match its hash"),

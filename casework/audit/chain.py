@@ -288,42 +288,46 @@ def verify(connection: Connection, expect_head: tuple[int, str] | None = None) -
                        else f"events {expected_id} to {event_id - 1} are missing")
             return Verification(count, head, expected_id,
                                 f"{missing} (the chain continues at event {event_id})")
-        problem = None
-        if stored_prev_hash != prev_hash:
-            problem = "its previous hash does not match the hash of the event before it"
-        elif not payload.startswith('{"__redacted__":'):
-            if sha256(payload.encode("utf-8")).hexdigest() != payload_digest:
-                problem = "its payload does not match its digest (the payload was altered)"
-        elif (marker := REDACTED_PAYLOAD.match(payload)) is None:
-            problem = "its payload is neither a payload nor a redaction marker"
-        elif int(marker.group(1)) <= event_id:
-            problem = "its payload is marked redacted by an event that does not follow it"
-        else:
-            redactions.setdefault(int(marker.group(1)), [0, event_id])[0] += 1
-        if problem is None:
-            canonical = template % (
-                quote(action),
-                "null" if actor_id is None else actor_id,
-                quote(actor_kind),
-                "null" if actor_name is None else quote(actor_name),
-                "null" if actor_role is None else quote(actor_role),
-                "null" if case_id is None else case_id,
-                "null" if entity_id is None else quote(entity_id),
-                "null" if entity_type is None else quote(entity_type),
-                event_id,
-                quote(text_of(occurred_at)),
-                "null" if office_id is None else office_id,
-                quote(payload_digest),
-                quote(stored_prev_hash),
-                "null" if remote_addr is None else quote(remote_addr),
-                "null" if request_id is None else quote(request_id),
-                "null" if user_agent is None else quote(user_agent),
-            )
-            if sha256(canonical.encode("utf-8")).hexdigest() != stored_hash:
-                problem = "its contents do not match its hash (the event was altered)"
-            elif action == REDACTION_ACTION or event_id in redactions:
-                marked = redactions.pop(event_id, [0])[0]
-                problem = _check_redaction_record(action, payload, marked)
+        try:
+            problem = None
+            if stored_prev_hash != prev_hash:
+                problem = "its previous hash does not match the hash of the event before it"
+            elif not payload.startswith('{"__redacted__":'):
+                if sha256(payload.encode("utf-8")).hexdigest() != payload_digest:
+                    problem = "its payload does not match its digest (the payload was altered)"
+            elif (marker := REDACTED_PAYLOAD.match(payload)) is None:
+                problem = "its payload is neither a payload nor a redaction marker"
+            elif int(marker.group(1)) <= event_id:
+                problem = "its payload is marked redacted by an event that does not follow it"
+            else:
+                redactions.setdefault(int(marker.group(1)), [0, event_id])[0] += 1
+            if problem is None:
+                canonical = template % (
+                    quote(action),
+                    "null" if actor_id is None else actor_id,
+                    quote(actor_kind),
+                    "null" if actor_name is None else quote(actor_name),
+                    "null" if actor_role is None else quote(actor_role),
+                    "null" if case_id is None else case_id,
+                    "null" if entity_id is None else quote(entity_id),
+                    "null" if entity_type is None else quote(entity_type),
+                    event_id,
+                    quote(text_of(occurred_at)),
+                    "null" if office_id is None else office_id,
+                    quote(payload_digest),
+                    quote(stored_prev_hash),
+                    "null" if remote_addr is None else quote(remote_addr),
+                    "null" if request_id is None else quote(request_id),
+                    "null" if user_agent is None else quote(user_agent),
+                )
+                if sha256(canonical.encode("utf-8")).hexdigest() != stored_hash:
+                    problem = "its contents do not match its hash (the event was altered)"
+                elif action == REDACTION_ACTION or event_id in redactions:
+                    marked = redactions.pop(event_id, [0])[0]
+                    problem = _check_redaction_record(action, payload, marked)
+        except (TypeError, ValueError, AttributeError) as error:
+            # A column of the wrong type (SQLite keeps whatever was written): not ours.
+            problem = f"its columns cannot be read as an event ({type(error).__name__})"
         if problem is not None:
             return Verification(count, Head(expected_id - 1, prev_hash, None), event_id, problem)
         count += 1
