@@ -28,14 +28,19 @@ from casework.intake.models.cases import Case
 
 SNAPSHOT_SALT = "casework.intake.edit-snapshot"
 
-# A field shown in a form: its label and how to read its current value as text.
-Getter = Callable[[Any], Any]
-
-
 @dataclass(frozen=True)
 class TrackedField:
+    """A value an edit form shows: `read` gives it as the form holds it (e.g. ids),
+    `display` as a person reads it (e.g. references); `field` names the form field
+    when it differs from the key."""
+
     label: Any
-    read: Getter
+    read: Callable[[Any], Any]
+    display: Callable[[Any], Any] | None = None
+    field: str | None = None
+
+    def shown(self, record: Any) -> str:
+        return as_text((self.display or self.read)(record))
 
 
 @dataclass
@@ -43,6 +48,9 @@ class FieldChange:
     label: Any
     was: str
     now: str
+    # "updated": the form now shows the new value (the user had not touched it);
+    # "both": the user changed it too, their entry is kept; "elsewhere": not in this form.
+    resolution: str
 
 
 def check_case_version(case: Case, expected_version: int | None) -> None:
@@ -63,12 +71,13 @@ def touch_case(case: Case, actor: Any) -> None:
 
 def flush_case(case: Case) -> None:
     """Flush; a concurrent save that won the race turns into StaleRecord."""
+    reference = case.reference  # read now: after a failed flush the session is unusable
     try:
         db.session.flush()
     except StaleDataError as error:
         raise StaleRecord(
             _l("Case %(reference)s was changed by someone else at the same moment.",
-               reference=case.reference),
+               reference=reference),
             case,
         ) from error
 
@@ -85,8 +94,9 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def snapshot(record: Any, fields: Mapping[str, TrackedField]) -> dict[str, str]:
-    return {name: as_text(field.read(record)) for name, field in fields.items()}
+def snapshot(record: Any, fields: Mapping[str, TrackedField]) -> dict[str, list[str]]:
+    return {name: [as_text(field.read(record)), field.shown(record)]
+            for name, field in fields.items()}
 
 
 def _serializer() -> URLSafeSerializer:
@@ -97,17 +107,31 @@ def sign_snapshot(record: Any, fields: Mapping[str, TrackedField]) -> str:
     return _serializer().dumps(snapshot(record, fields))
 
 
-def changes_since(
-    token: str | None, record: Any, fields: Mapping[str, TrackedField],
-) -> list[FieldChange]:
-    """What differs now from the values the form was loaded with."""
+def merge_changes(token: str | None, record: Any, fields: Mapping[str, TrackedField],
+                  form: Any) -> list[FieldChange]:
+    """What someone else changed since the form was loaded, merged into the form.
+
+    A field the user left as loaded takes the new value, so that saving again cannot
+    silently undo the other change; a field both changed keeps the user's entry.
+    """
     try:
         loaded = _serializer().loads(token or "")
     except BadSignature:
-        return []
-    now = snapshot(record, fields)
-    return [
-        FieldChange(fields[name].label, loaded.get(name, ""), value)
-        for name, value in now.items()
-        if loaded.get(name, "") != value
-    ]
+        loaded = {}
+    changes = []
+    for name, tracked in fields.items():
+        was_value, was_shown = loaded.get(name, ["", ""])
+        now = tracked.read(record)
+        if as_text(now) == was_value:
+            continue
+        form_name = tracked.field or name
+        if form is None or form_name not in form:
+            resolution = "elsewhere"
+        elif as_text(form[form_name].data) == was_value:
+            form[form_name].data = now
+            form[form_name].raw_data = None
+            resolution = "updated"
+        else:
+            resolution = "both"
+        changes.append(FieldChange(tracked.label, was_shown, tracked.shown(record), resolution))
+    return changes

@@ -218,9 +218,12 @@ class RemoveForm(VersionedForm):
     """Confirms removing a household member or a loss entered by mistake."""
 
 
-# The values each edit form shows, to tell a user what someone else changed meanwhile.
+# The values each edit form shows, to tell a user what someone else changed meanwhile
+# (and to carry those changes into the form where the user had not touched them).
 CASE_FIELDS = {
-    "incidents": TrackedField(_l("Incidents"), lambda c: [i.reference for i in c.incidents]),
+    "incidents": TrackedField(
+        _l("Incidents"), lambda c: sorted(link.incident_id for link in c.incident_links),
+        display=lambda c: [i.reference for i in c.incidents], field="incident_ids"),
     "contact_phone": TrackedField(_l("Phone"), lambda c: c.contact_phone),
     "contact_email": TrackedField(_l("Email"), lambda c: c.contact_email),
     "contact_notes": TrackedField(_l("Other ways to reach the family"),
@@ -233,9 +236,11 @@ CASE_FIELDS = {
     "consent_text_version": TrackedField(_l("Consent text version"),
                                          lambda c: c.consent_text_version),
     "asserted_vulnerability": TrackedField(
-        _l("Also vulnerable"), lambda c: [f.name for f in c.asserted_vulnerability]),
-    "assigned_to": TrackedField(_l("Assigned caseworker"),
-                                lambda c: c.assigned_to.name if c.assigned_to else None),
+        _l("Also vulnerable"), lambda c: sorted(int(f) for f in c.asserted_vulnerability),
+        display=lambda c: [f.name for f in c.asserted_vulnerability], field="asserted_flags"),
+    "assigned_to": TrackedField(
+        _l("Assigned caseworker"), lambda c: c.assigned_to_id,
+        display=lambda c: c.assigned_to.name if c.assigned_to else None),
     "stage": TrackedField(_l("Stage"), lambda c: c.stage),
     "household": TrackedField(_l("Household members"), lambda c: len(c.persons)),
     "losses": TrackedField(_l("Losses"), lambda c: len(c.losses)),
@@ -249,8 +254,9 @@ PERSON_FIELDS = {
     "approximate_age": TrackedField(_l("Approximate age"), lambda p: p.approximate_age),
     "relationship_to_head": TrackedField(_l("Relationship"), lambda p: p.relationship_to_head),
     "harm": TrackedField(_l("Harm"), lambda p: p.harm),
-    "incident_id": TrackedField(_l("Harmed in incident"),
-                                lambda p: p.incident.reference if p.incident else None),
+    "incident_id": TrackedField(
+        _l("Harmed in incident"), lambda p: p.incident_id,
+        display=lambda p: p.incident.reference if p.incident else None),
     "injury_severity": TrackedField(_l("Injury severity"), lambda p: p.injury_severity),
     "has_disability": TrackedField(_l("Has a disability"), lambda p: p.has_disability),
     "disability_description": TrackedField(_l("Disability"), lambda p: p.disability_description),
@@ -262,10 +268,13 @@ LOSS_FIELDS = {
     "description": TrackedField(_l("Description"), lambda loss: loss.description),
     "estimated_value": TrackedField(
         _l("Estimated value"),
-        lambda loss: f"{amount_text(loss.estimated_value_minor, loss.currency)} "
-                     f"{loss.currency or ''}".strip()),
-    "incident_id": TrackedField(_l("Incident"),
-                                lambda loss: loss.incident.reference if loss.incident else None),
+        lambda loss: amount_text(loss.estimated_value_minor, loss.currency),
+        display=lambda loss: f"{amount_text(loss.estimated_value_minor, loss.currency)} "
+                             f"{loss.currency or ''}".strip()),
+    "currency": TrackedField(_l("Currency"), lambda loss: loss.currency),
+    "incident_id": TrackedField(
+        _l("Incident"), lambda loss: loss.incident_id,
+        display=lambda loss: loss.incident.reference if loss.incident else None),
 }
 
 INCIDENT_FIELDS = {

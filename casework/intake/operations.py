@@ -128,11 +128,12 @@ def update_incident(incident: Incident, details: IncidentDetails, actor: Any,
     _check_reference_free(details.reference, incident.id)
     _apply_incident(incident, details)
     incident.updated_at = utcnow()
+    reference = incident.reference
     try:
         db.session.flush()
     except StaleDataError as error:
         raise StaleRecord(_l("Incident %(reference)s was changed by someone else at the same "
-                             "moment.", reference=incident.reference), incident) from error
+                             "moment.", reference=reference), incident) from error
     return incident
 
 

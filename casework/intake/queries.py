@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select, text, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,6 +47,8 @@ DEFAULT_SORT = "queue"
 class Total:
     count: int
     exact: bool
+    # True when `count` is only a lower bound ("more than"), not an estimate.
+    at_least: bool = False
 
 
 @dataclass
@@ -80,32 +83,32 @@ def parse_case_filters(args: Mapping[str, str]) -> CaseFilters:
         try:
             filters.stage = CaseStage(stage)
         except ValueError:
-            filters.errors.append(_l("Unknown stage “%(value)s”.", value=stage))
+            filters.errors.append(_("Unknown stage “%(value)s”.", value=stage))
     reference = args.get("incident", "").strip()
     if reference:
         filters.incident = db.session.scalar(
             select(Incident).where(Incident.reference == reference.upper())
         )
         if filters.incident is None:
-            filters.errors.append(_l("No incident has the reference “%(value)s”.",
+            filters.errors.append(_("No incident has the reference “%(value)s”.",
                                      value=reference))
     assigned = args.get("assigned", "").strip()
     if assigned in ("", "me", "none") or assigned.isdigit():
         filters.assigned = assigned
     else:
-        filters.errors.append(_l("Unknown caseworker “%(value)s”.", value=assigned))
+        filters.errors.append(_("Unknown caseworker “%(value)s”.", value=assigned))
     priority = args.get("priority", "").strip()
     if priority:
         try:
             filters.priority = Priority(int(priority))
         except ValueError:
-            filters.errors.append(_l("Priority is 1 to 4."))
+            filters.errors.append(_("Priority is 1 to 4."))
     filters.overdue = args.get("overdue", "") in ("1", "on", "true", "yes")
     sort = args.get("sort", "").strip() or DEFAULT_SORT
     if sort in CASE_SORTS:
         filters.sort = sort
     else:
-        filters.errors.append(_l("Unknown sort order “%(value)s”.", value=sort))
+        filters.errors.append(_("Unknown sort order “%(value)s”.", value=sort))
     return filters
 
 
@@ -189,7 +192,7 @@ def estimate_total(statement: Select) -> Total:
         plan = db.session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return Total(max(int(plan[0]["Plan"]["Plan Rows"]), count), exact=False)
-    return Total(EXACT_COUNT_LIMIT, exact=False)
+    return Total(EXACT_COUNT_LIMIT, exact=False, at_least=True)
 
 
 def caseworkers_of(office_id: int | None) -> list[User]:
@@ -291,7 +294,7 @@ def list_incidents(search: str, credibility: str, after: str | None) -> tuple[Ke
         try:
             statement = statement.where(Incident.credibility == Credibility(credibility))
         except ValueError:
-            errors.append(_l("Unknown assessment “%(value)s”.", value=credibility))
+            errors.append(_("Unknown assessment “%(value)s”.", value=credibility))
             statement = statement.where(false())
     page = page_by_keys(
         statement,

@@ -15,7 +15,7 @@ from casework.core.forms import attach_error
 from casework.core.money import format_amount
 from casework.extensions import db
 from casework.intake import queries
-from casework.intake.editing import FieldChange, TrackedField, changes_since, sign_snapshot
+from casework.intake.editing import FieldChange, TrackedField, merge_changes, sign_snapshot
 from casework.intake.lifecycle import ACTION_LABELS, local_today, office_today
 from casework.intake.models.cases import (
     DELIVERY_CHANNEL_LABELS,
@@ -119,11 +119,13 @@ class EditConflict:
 
 def conflict_after_rollback(form: Any, version_of: Any, record: Any,
                             fields: dict[str, TrackedField]) -> EditConflict:
-    """After a stale save: what changed meanwhile in the record the form shows. The form is
-    re-stamped to the current version, so the user can review and save again on purpose.
-    `version_of` is the record holding the version (the case, or the incident)."""
+    """After a stale save: what changed meanwhile in the record the form shows, merged
+    into the form (see merge_changes). The form is re-stamped to the current version,
+    so the user can review and save again on purpose. `version_of` is the record
+    holding the version (the case, or the incident)."""
     db.session.rollback()
-    changes = changes_since(form.loaded.data, record, fields) if record is not None else []
+    changes = (merge_changes(form.loaded.data, record, fields, form)
+               if record is not None else [])
     stamp_form(form, version_of.version, record, fields)
     return EditConflict(changes, getattr(version_of, "updated_by", None), version_of.updated_at)
 
