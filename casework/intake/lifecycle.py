@@ -21,6 +21,17 @@ from flask_babel import lazy_gettext as _l
 from casework.core.authz import Role
 from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
 from casework.core.models import utcnow
+from casework.eligibility.models import DecisionOutcome, ReviewReason, ReviewStatus
+from casework.eligibility.rounds import (
+    appeal_of,
+    current_criteria_version,
+    current_review,
+    latest_decision,
+    missing_findings,
+    open_appeal,
+    open_review_round,
+    resolve_reconsiderations,
+)
 from casework.extensions import db
 from casework.intake.editing import flush_case, touch_case
 from casework.intake.models.cases import OPEN_STAGES, Case, CaseStage, CaseTransition
@@ -31,12 +42,44 @@ class CaseAction(StrEnum):
     register = "register"
     withdraw = "withdraw"
     merge = "merge"
+    # Eligibility workflow (casework.eligibility).
+    start_review = "start_review"
+    recommend = "recommend"
+    decide_eligible = "decide_eligible"
+    decide_ineligible = "decide_ineligible"
+    request_more_information = "request_more_information"
+    appeal = "appeal"
+    uphold_appeal = "uphold_appeal"
+    dismiss_appeal = "dismiss_appeal"
+    reopen = "reopen"
 
 
 ACTION_LABELS = {
     CaseAction.register: _l("Register the case"),
     CaseAction.withdraw: _l("Withdraw at the family's request"),
     CaseAction.merge: _l("Merge into the case it duplicates"),
+    CaseAction.start_review: _l("Start the eligibility review"),
+    CaseAction.recommend: _l("Recommend a decision"),
+    CaseAction.decide_eligible: _l("Decide: eligible"),
+    CaseAction.decide_ineligible: _l("Decide: ineligible"),
+    CaseAction.request_more_information: _l("Request more information"),
+    CaseAction.appeal: _l("Record the family's appeal"),
+    CaseAction.uphold_appeal: _l("Uphold the appeal: review again"),
+    CaseAction.dismiss_appeal: _l("Dismiss the appeal"),
+    CaseAction.reopen: _l("Reopen the case"),
+}
+
+# Actions that record more than a reason are taken on their own page (endpoint), which
+# writes the record (recommendation, decision, appeal) in the same transaction as the
+# step; the generic stage-change route refuses them, and the case page links there.
+ACTION_PAGES: dict[CaseAction, str] = {
+    CaseAction.recommend: "eligibility.recommend",
+    CaseAction.decide_eligible: "eligibility.decide",
+    CaseAction.decide_ineligible: "eligibility.decide",
+    CaseAction.request_more_information: "eligibility.decide",
+    CaseAction.appeal: "eligibility.appeal_new",
+    CaseAction.uphold_appeal: "eligibility.appeal_decide",
+    CaseAction.dismiss_appeal: "eligibility.appeal_decide",
 }
 
 CASE_WORKERS = frozenset({Role.caseworker, Role.supervisor})
@@ -45,6 +88,9 @@ CASE_WORKERS = frozenset({Role.caseworker, Role.supervisor})
 DEFAULT_DEADLINE_DAYS = {
     "intake_completion": 30,
     "eligibility_decision": 60,
+    # From the delivery of an ineligible decision's letter to the family.
+    "appeal_window": 60,
+    "appeal_decision": 60,
 }
 
 
@@ -121,6 +167,72 @@ def has_merge_target(case: Case, actor: Any) -> Any:
     return None
 
 
+# Preconditions of the eligibility workflow (records in casework.eligibility).
+
+def criteria_published(case: Case, actor: Any) -> Any:
+    if current_criteria_version() is None:
+        return _l("No eligibility criteria are published yet: an administrator publishes "
+                  "the checklist first.")
+    return None
+
+
+def review_open(case: Case, actor: Any) -> Any:
+    review = current_review(case)
+    if review is None or review.status != ReviewStatus.open:
+        return _l("No review round is open for a recommendation.")
+    return None
+
+
+def every_criterion_has_finding(case: Case, actor: Any) -> Any:
+    review = current_review(case)
+    if review is None or review.status != ReviewStatus.open:
+        return None
+    missing = missing_findings(review)
+    if missing:
+        return _l("Record a finding (met, not met or unknown) for every criterion "
+                  "(%(count)d missing).", count=missing)
+    return None
+
+
+def recommendation_awaits_decision(case: Case, actor: Any) -> Any:
+    review = current_review(case)
+    if review is None or review.status != ReviewStatus.recommended:
+        return _l("The caseworker's recommendation comes first: there is none awaiting a "
+                  "decision.")
+    return None
+
+
+def decider_is_not_recommender(case: Case, actor: Any) -> Any:
+    review = current_review(case)
+    if review is not None and review.status == ReviewStatus.recommended \
+            and review.recommended_by_id == actor.id:
+        return _l("You recommended this decision: another supervisor decides.")
+    return None
+
+
+def appeal_window_open(case: Case, actor: Any) -> Any:
+    decision = latest_decision(case)
+    if decision is None or decision.outcome != DecisionOutcome.ineligible:
+        return _l("Only an ineligible decision can be appealed.")
+    if appeal_of(decision) is not None:
+        return _l("This decision was already appealed.")
+    if decision.delivered_on is None:
+        return _l("Record the date the decision letter was delivered: the appeal window "
+                  "runs from it.")
+    if office_today(case) > decision.appeal_due_on:
+        return _l("The appeal window closed on %(date)s.", date=decision.appeal_due_on.isoformat())
+    return None
+
+
+def appeal_decider_is_not_original_decider(case: Case, actor: Any) -> Any:
+    appeal = open_appeal(case)
+    if appeal is None:
+        return _l("There is no appeal awaiting a decision.")
+    if appeal.decision.decided_by_id == actor.id:
+        return _l("You made the decision under appeal: another supervisor decides the appeal.")
+    return None
+
+
 REGISTRATION_REQUIREMENTS = (
     has_incident,
     has_one_head_of_household,
@@ -150,6 +262,22 @@ def mark_registered(case: Case, actor: Any) -> None:
     case.registered_at = utcnow()
 
 
+def open_review(reason: ReviewReason) -> Effect:
+    def effect(case: Case, actor: Any) -> None:
+        open_review_round(case, actor, reason)
+
+    effect.__name__ = f"open_review_{reason}"
+    return effect
+
+
+def resolve_reconsideration(case: Case, actor: Any) -> None:
+    resolve_reconsiderations(case, actor)
+
+
+SUPERVISORS = frozenset({Role.supervisor})
+DECISION_REQUIREMENTS = (recommendation_awaits_decision, decider_is_not_recommender)
+
+
 CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
     (CaseStage.intake, CaseAction.register): Transition(
         to=CaseStage.registered,
@@ -176,6 +304,80 @@ CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
             effects=(clear_deadline,),
         )
         for stage in sorted(OPEN_STAGES)
+    },
+    # Eligibility review: rounds of findings, a recommendation, a supervisor's decision.
+    (CaseStage.registered, CaseAction.start_review): Transition(
+        to=CaseStage.under_review,
+        roles=CASE_WORKERS,
+        preconditions=(criteria_published,),
+        effects=(open_review(ReviewReason.first_review),),
+    ),
+    (CaseStage.reopened, CaseAction.start_review): Transition(
+        to=CaseStage.under_review,
+        roles=CASE_WORKERS,
+        preconditions=(criteria_published,),
+        effects=(open_review(ReviewReason.reopened), start_deadline("eligibility_decision")),
+    ),
+    # A recording, not a change of stage: the step keeps the stage, so the table says who
+    # may recommend and when, and the history shows it (see casework.eligibility).
+    (CaseStage.under_review, CaseAction.recommend): Transition(
+        to=CaseStage.under_review,
+        roles=frozenset({Role.caseworker}),
+        preconditions=(review_open, every_criterion_has_finding),
+        reason_required=True,
+    ),
+    (CaseStage.under_review, CaseAction.decide_eligible): Transition(
+        to=CaseStage.eligible,
+        roles=SUPERVISORS,
+        preconditions=DECISION_REQUIREMENTS,
+        effects=(clear_deadline,),
+    ),
+    (CaseStage.under_review, CaseAction.decide_ineligible): Transition(
+        to=CaseStage.ineligible,
+        roles=SUPERVISORS,
+        preconditions=DECISION_REQUIREMENTS,
+        reason_required=True,
+        effects=(clear_deadline,),
+    ),
+    # Back to the caseworker in a new round; the request becomes a letter to the family.
+    (CaseStage.under_review, CaseAction.request_more_information): Transition(
+        to=CaseStage.under_review,
+        roles=SUPERVISORS,
+        preconditions=DECISION_REQUIREMENTS,
+        reason_required=True,
+        effects=(open_review(ReviewReason.more_information),),
+    ),
+    # Appeals: lodged within the window, decided by another supervisor than the decider.
+    (CaseStage.ineligible, CaseAction.appeal): Transition(
+        to=CaseStage.appeal,
+        roles=CASE_WORKERS,
+        preconditions=(appeal_window_open,),
+        reason_required=True,
+        effects=(start_deadline("appeal_decision"),),
+    ),
+    (CaseStage.appeal, CaseAction.uphold_appeal): Transition(
+        to=CaseStage.under_review,
+        roles=SUPERVISORS,
+        preconditions=(appeal_decider_is_not_original_decider, criteria_published),
+        reason_required=True,
+        effects=(open_review(ReviewReason.appeal_upheld), start_deadline("eligibility_decision")),
+    ),
+    (CaseStage.appeal, CaseAction.dismiss_appeal): Transition(
+        to=CaseStage.ineligible,
+        roles=SUPERVISORS,
+        preconditions=(appeal_decider_is_not_original_decider,),
+        reason_required=True,
+        effects=(clear_deadline,),
+    ),
+    # Reconsideration: earlier decisions stay; the case goes back towards under_review.
+    **{
+        (stage, CaseAction.reopen): Transition(
+            to=CaseStage.reopened,
+            roles=SUPERVISORS,
+            reason_required=True,
+            effects=(resolve_reconsideration, clear_deadline),
+        )
+        for stage in (CaseStage.ineligible, CaseStage.closed)
     },
 }
 
