@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask_babel import lazy_gettext
 
 from casework import PROJECT_ROOT
 from casework.auth.models import User
@@ -64,3 +66,10 @@ def test_every_arabic_catalog_entry_keeps_its_placeholders():
         if message.id and message.string:
             wanted = set(re.findall(r"%\(\w+\)[sd]", str(message.id)))
             assert wanted == set(re.findall(r"%\(\w+\)[sd]", str(message.string))), message.id
+
+
+def test_lazy_translated_messages_carrying_user_input_are_escaped(app):
+    with app.test_request_context("/"):
+        message = lazy_gettext("Unknown value %(value)s.", value="<img src=x onerror=alert(1)>")
+        html = render_template_string("{{ message }}", message=message)
+    assert "<img" not in html and "&lt;img" in html

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 
 LANGUAGE_COOKIE = "lang"
 RIGHT_TO_LEFT = frozenset({"ar", "ku_Arab"})
@@ -28,3 +30,12 @@ def select_locale() -> str:
 
 def text_direction(locale: str) -> str:
     return "rtl" if locale in RIGHT_TO_LEFT else "ltr"
+
+
+def _escaped_html(self: LazyString) -> str:
+    return str(escape(str(self)))
+
+
+# flask-babel marks lazy strings as safe HTML, so `_l("… %(x)s", x=user_input)` would reach a
+# page unescaped. Casework's messages are plain text: escape them like any other string.
+LazyString.__html__ = _escaped_html
