@@ -32,7 +32,7 @@ def test_every_stage_of_the_design_exists():
         "intake", "registered", "under_review", "eligible", "ineligible", "appeal", "reopened",
         "acknowledged", "compensation", "closed", "withdrawn", "merged",
     ]
-    assert FINAL_STAGES == {CaseStage.closed, CaseStage.withdrawn, CaseStage.merged}
+    assert {CaseStage.closed, CaseStage.withdrawn, CaseStage.merged} == FINAL_STAGES
 
 
 def test_intake_rows_register_from_intake_and_withdraw_from_every_open_stage(app_context):

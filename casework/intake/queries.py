@@ -263,8 +263,8 @@ def incident_cases(user: Any, incident: Incident, after: str | None) -> CaseList
     conditions = [visible_to(user), Case.id.in_(
         select(CaseIncident.case_id).where(CaseIncident.incident_id == incident.id)
     )]
-    page = page_by_keys(select(Case).where(*conditions), (SortKey(Case.id),), after,
-                        descending=True)
+    page = page_by_keys(select(Case).where(*conditions).options(selectinload(Case.incidents)),
+                        (SortKey(Case.id),), after, descending=True)
     return CaseList(page, estimate_total(select(Case.id).where(*conditions)),
                     heads_of_household([case.id for case in page.items]))
 
