@@ -19,6 +19,7 @@ from casework.auth.models import User
 from casework.core import operations
 from casework.core.authz import Role
 from casework.extensions import db
+from casework.intake.demo import seed_intake_demo
 
 demo_cli = AppGroup("demo", help="Demo data (refused in production).")
 
@@ -54,15 +55,18 @@ def refuse_in_production() -> None:
 
 
 def seed_demo(password: str) -> list[DemoLogin]:
-    """Create the demo offices and one user per role; flushes, the caller commits."""
+    """Create the demo offices, one user per role and the intake demo data (incidents and
+    cases); flushes, the caller commits."""
     offices = {
         code: operations.create_office(code, name, tz) for code, name, tz in DEMO_OFFICES
     }
     logins = []
+    users = {}
     for email, name, role, office_code in DEMO_USERS:
         user = auth_operations.create_user(
             email, name, role, offices.get(office_code), password
         )
+        users[user.email] = user
         uri = None
         if user.requires_totp:
             secret = totp.new_secret()
@@ -71,6 +75,8 @@ def seed_demo(password: str) -> list[DemoLogin]:
             auth_operations.enrol_totp(user, secret, code)
             uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
         logins.append(DemoLogin(user.email, str(user.role), office_code, uri))
+    # Fictional incidents, households, losses and evidence in both offices.
+    seed_intake_demo(offices, users)
     return logins
 
 
