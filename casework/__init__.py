@@ -26,6 +26,7 @@ from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_di
 from casework.core.navigation import navigation_for
 from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
 from casework.duplicates.blueprint import bp as duplicates_bp
+from casework.eligibility.blueprint import bp as eligibility_bp
 from casework.extensions import babel, csrf, db, limiter, login_manager, migrate
 from casework.intake.blueprint import bp as intake_bp
 from casework.search.blueprint import bp as search_bp
@@ -56,7 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     install_audit_trail()
     _register_request_hooks(app)
-    for blueprint in (core_bp, auth_bp, intake_bp, audit_bp, search_bp, duplicates_bp):
+    for blueprint in (core_bp, auth_bp, intake_bp, audit_bp, search_bp, duplicates_bp,
+                      eligibility_bp):
         app.register_blueprint(blueprint)
     for group in (offices_cli, users_cli, demo_cli, audit_cli):
         app.cli.add_command(group)

@@ -27,7 +27,8 @@ from casework.extensions import db, limiter
 PASSWORD = "correct-horse-battery-7"
 
 pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit", "tests.fixtures_evidence",
-                  "tests.fixtures_search", "tests.fixtures_intake"]
+                  "tests.fixtures_search", "tests.fixtures_intake",
+                   "tests.fixtures_eligibility"]
 
 
 def database_url(tmp_path_factory) -> str:

@@ -48,6 +48,16 @@ class Action(StrEnum):
     search_cases = "case.search"
     view_duplicates = "duplicates.view"
     decide_duplicate = "duplicates.decide"
+    # Eligibility workflow: admins define the criteria; caseworkers review and recommend,
+    # record decision deliveries and appeals; supervisors decide, decide appeals, reconsider.
+    manage_eligibility_criteria = "eligibility.criteria.manage"
+    review_eligibility = "eligibility.review"
+    decide_eligibility = "eligibility.decide"
+    record_decision_delivery = "eligibility.delivery"
+    record_appeal = "eligibility.appeal"
+    decide_appeal = "eligibility.appeal.decide"
+    view_work_queues = "eligibility.queues"
+    reconsider_case = "eligibility.reconsider"
     # Audit trail: read-only for everyone; nobody edits or deletes events.
     view_audit_log = "audit.view"
     export_audit_log = "audit.export"
@@ -105,6 +115,17 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.view_duplicates: Permission(CASE_READERS, Scope.office, read_only=True),
     # Merge, dismiss or link as one victim; never by whoever created either case.
     Action.decide_duplicate: Permission(_roles(Role.supervisor), Scope.office),
+    Action.manage_eligibility_criteria: Permission(_roles(Role.admin), Scope.administration),
+    Action.review_eligibility: Permission(CASE_WORKERS, Scope.office),
+    # Never by whoever recommended, nor an appeal by the original decider: the case
+    # lifecycle's preconditions check it on the case.
+    Action.decide_eligibility: Permission(_roles(Role.supervisor), Scope.office),
+    Action.record_decision_delivery: Permission(CASE_WORKERS, Scope.office),
+    Action.record_appeal: Permission(CASE_WORKERS, Scope.office),
+    Action.decide_appeal: Permission(_roles(Role.supervisor), Scope.office),
+    # The decision queue and the "to reconsider" queue of the supervisor's own office.
+    Action.view_work_queues: Permission(_roles(Role.supervisor), Scope.none, read_only=True),
+    Action.reconsider_case: Permission(_roles(Role.supervisor), Scope.office),
     Action.view_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.export_audit_log: Permission(_roles(Role.auditor), Scope.none, read_only=True),
     Action.view_case_timeline: Permission(

@@ -23,8 +23,12 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Search"), "search.search", Action.search_cases),
     NavItem(_l("New case"), "intake.case_new", Action.create_case),
     NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
+    NavItem(_l("Decisions"), "eligibility.decision_queue", Action.view_work_queues),
+    NavItem(_l("To reconsider"), "eligibility.reconsider_queue", Action.view_work_queues),
     NavItem(_l("Offices"), "core.offices", Action.manage_offices),
     NavItem(_l("Users"), "auth.users", Action.manage_users),
+    NavItem(_l("Eligibility criteria"), "eligibility.criteria",
+            Action.manage_eligibility_criteria),
     NavItem(_l("Audit log"), "audit.log", Action.view_audit_log),
 ]
 

@@ -407,11 +407,12 @@ def apply_case_transition(
         at=now,
         reason=(reason or "").strip() or None,
     )
+    # In the session before the effects run: they may query (and so autoflush).
+    db.session.add(step)
     case.stage = transition.to
     case.stage_changed_at = now
     for effect in transition.effects:
         effect(case, actor)
     touch_case(case, actor)
-    db.session.add(step)
     flush_case(case)
     return step

@@ -32,7 +32,13 @@ from casework.intake.forms import (
     blank_choice,
     choices_of,
 )
-from casework.intake.lifecycle import CaseAction, apply_case_transition, case_offers
+from casework.intake.lifecycle import (
+    ACTION_LABELS,
+    ACTION_PAGES,
+    CaseAction,
+    apply_case_transition,
+    case_offers,
+)
 from casework.intake.models.cases import STAGE_LABELS, VulnerabilityFlag
 from casework.intake.models.persons import Relationship
 from casework.intake.sections import sections_for
@@ -219,6 +225,10 @@ def case_transition(case_id: int, action: str):
         case_action = CaseAction(action)
     except ValueError:
         abort(404)
+    if case_action in ACTION_PAGES:
+        # It records more than a reason (a decision, an appeal...): taken on its own page.
+        abort(409, description=_("“%(action)s” is recorded on its own page.",
+                                 action=ACTION_LABELS[case_action]))
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)

@@ -1,0 +1,539 @@
+"""Eligibility pages: the review (findings, activities), the recommendation, the decision,
+decision delivery, appeals, the supervisors' queues, the admins' criteria; and the case
+page's eligibility section.
+
+Each handler loads the case, authorizes the action on it (404 across offices), then
+calls one operation and commits once. A step the case lifecycle refuses, or a form
+loaded before the case changed, answers 409 with the reason, on the same page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from casework.core.authz import Action, authorize, can, requires
+from casework.core.errors import Conflict, DomainError, InvalidInput
+from casework.core.forms import attach_error
+from casework.core.lifecycle import StaleRecord, TransitionRefused
+from casework.eligibility import operations, queries
+from casework.eligibility.forms import (
+    ActivityForm,
+    AppealDecisionForm,
+    AppealForm,
+    CriteriaForm,
+    DecisionForm,
+    DeliveryForm,
+    DismissReconsiderationForm,
+    RecommendationForm,
+    findings_form,
+)
+from casework.eligibility.models import ReviewStatus
+from casework.eligibility.models.decisions import (
+    APPEAL_OUTCOME_LABELS,
+    DECISION_OUTCOME_LABELS,
+)
+from casework.eligibility.models.reconsideration import RECONSIDERATION_STATUS_LABELS
+from casework.eligibility.models.reviews import (
+    ACTIVITY_KIND_LABELS,
+    FINDING_LABELS,
+    RECOMMENDATION_LABELS,
+    REVIEW_REASON_LABELS,
+)
+from casework.eligibility.queries import EligibilityRecord, QueueKind
+from casework.eligibility.rounds import current_criteria_version, open_appeal
+from casework.extensions import db
+from casework.intake import queries as case_queries
+from casework.intake.evidence_operations import evidence_of_case, may_see_witness_identity
+from casework.intake.lifecycle import (
+    ACTION_LABELS,
+    ACTION_PAGES,
+    CASE_LIFECYCLE,
+    CaseAction,
+    local_today,
+    office_today,
+)
+from casework.intake.models.cases import PRIORITY_LABELS, STAGE_LABELS, Case, CaseStage, Priority
+from casework.intake.models.incidents import CREDIBILITY_LABELS
+from casework.intake.operations import today as utc_today
+from casework.intake.sections import CaseSection, register_case_section
+
+# Label helpers every template may use (registered as template globals by the blueprint,
+# so that the case page's section and imported macros see them too).
+TEMPLATE_GLOBALS = {
+    "finding_label": lambda value: FINDING_LABELS.get(value, value),
+    "recommendation_label": lambda value: RECOMMENDATION_LABELS.get(value, value),
+    "decision_outcome_label": lambda value: DECISION_OUTCOME_LABELS.get(value, value),
+    "appeal_outcome_label": lambda value: APPEAL_OUTCOME_LABELS.get(value, value),
+    "activity_label": lambda value: ACTIVITY_KIND_LABELS.get(value, value),
+    "review_reason_label": lambda value: REVIEW_REASON_LABELS.get(value, value),
+    "reconsideration_label": lambda value: RECONSIDERATION_STATUS_LABELS.get(value, value),
+}
+LABELS = {
+    "credibility_label": lambda value: CREDIBILITY_LABELS.get(value, value),
+    "stage_label": lambda value: STAGE_LABELS.get(value, value),
+    "priority_label": lambda value: PRIORITY_LABELS.get(Priority(value), value),
+    "action_label": lambda value: ACTION_LABELS.get(value, value),
+}
+
+
+def render(template: str, status: int = 200, **context: Any):
+    return render_template(f"eligibility/{template}", **LABELS, **context), status
+
+
+def _case(case_id: int, action: Action, *, full: bool = False) -> Case:
+    case = case_queries.load_case(case_id, full=full)
+    if case is None:
+        abort(404)
+    authorize(action, case)
+    return case
+
+
+def _case_page(case: Case, anchor: str = "eligibility") -> str:
+    return url_for("intake.case_page", case_id=case.id, _anchor=anchor)
+
+
+def _evidence_choices(case: Case) -> list[SelectChoice]:
+    return [SelectChoice(item.id, f"#{item.id} {item.title}")
+            for item in evidence_of_case(case.id) if not item.is_withdrawn]
+
+
+def _stamp(form: Any, case: Case) -> None:
+    form.version.data = case.version
+    form.version.raw_data = None
+
+
+def _refusals(case: Case, *actions: CaseAction) -> dict[CaseAction, list]:
+    return {action: CASE_LIFECYCLE.refusals(case, action, current_user) for action in actions}
+
+
+def _stale_message(case: Case) -> str:
+    who = case.updated_by.name if case.updated_by else _("someone else")
+    return _("Case %(reference)s was changed by %(name)s at %(when)s after you opened this "
+             "page; it is now at stage “%(stage)s”. Check what changed below, then submit "
+             "again.", reference=case.reference, name=who,
+             when=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+             stage=STAGE_LABELS[case.stage])
+
+
+def _submit(form: Any, case: Case, run: Callable[[], Any], success: str,
+            redirect_to: str) -> tuple[Any, int] | Any:
+    """Run the operation; commit and redirect, or roll back and say why (409 when the
+    lifecycle refuses the step or the case changed meanwhile)."""
+    try:
+        run()
+    except StaleRecord:
+        db.session.rollback()
+        form.form_errors.append(_stale_message(case))
+        _stamp(form, case)
+        return 409
+    except (TransitionRefused, Conflict) as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return 409
+    except InvalidInput as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return 200
+    db.session.commit()
+    flash(success, "success")
+    return redirect(redirect_to)
+
+
+# The case page's section
+
+
+def eligibility_section(case: Case, user: Any) -> dict | None:
+    """Review, recommendation, decisions, appeals and reconsideration of the case."""
+    if case.stage == CaseStage.intake:
+        return None
+    record = queries.eligibility_record(case)
+    return {
+        "eligibility": record,
+        "identity_visible": may_see_witness_identity(user, case),
+        "can_review": can(user, Action.review_eligibility, case),
+        "can_record_delivery": can(user, Action.record_decision_delivery, case),
+        "case_today": office_today(case),
+    }
+
+
+register_case_section(CaseSection("eligibility", "eligibility/_case_section.html",
+                                  eligibility_section, order=15))
+
+
+def case_action_page(case: Case, action: Any) -> str | None:
+    """The page an action of the case lifecycle is taken on, when it has its own."""
+    endpoint = ACTION_PAGES.get(action)
+    return url_for(endpoint, case_id=case.id) if endpoint else None
+
+
+# Review: findings and activities
+
+
+def _findings_form(case: Case, record: EligibilityRecord, formdata: Any = None) -> Any:
+    review = record.current
+    criteria = review.criteria_version.criteria
+    findings = record.findings_of(review)
+    data = {}
+    for criterion in criteria:
+        finding = findings.get(criterion.id)
+        if finding is not None:
+            data[f"finding_{criterion.id}"] = finding.value.value
+            data[f"note_{criterion.id}"] = finding.note
+            data[f"evidence_{criterion.id}"] = [link.evidence_id for link in finding.evidence_links]
+    form = findings_form(criteria, _evidence_choices(case), formdata=formdata, data=data)
+    if formdata is None:
+        _stamp(form, case)
+    return form
+
+
+def _review_context(case: Case, record: EligibilityRecord, round_number: int | None) -> dict:
+    shown = record.current
+    if round_number is not None:
+        shown = next((r for r in record.reviews if r.round == round_number), None)
+        if shown is None:
+            abort(404)
+    editable = (
+        shown is not None and shown is record.current and shown.status == ReviewStatus.open
+        and case.stage == CaseStage.under_review and can(current_user, Action.review_eligibility,
+                                                         case)
+    )
+    return {"case": case, "record": record, "shown": shown, "editable": editable,
+            "identity_visible": may_see_witness_identity(current_user, case),
+            "refusals": _refusals(case, CaseAction.recommend)}
+
+
+@requires(Action.view_case)
+def review(case_id: int):
+    case = _case(case_id, Action.view_case)
+    record = queries.eligibility_record(case)
+    round_number = request.args.get("round", type=int)
+    context = _review_context(case, record, round_number)
+    form = _findings_form(case, record) if context["editable"] else None
+    return render("review.html", form=form, **context)
+
+
+@requires(Action.review_eligibility)
+def findings_save(case_id: int):
+    case = _case(case_id, Action.review_eligibility)
+    record = queries.eligibility_record(case)
+    context = _review_context(case, record, None)
+    if not context["editable"]:
+        return render("review.html", 409, form=None, conflict=_(
+            "Findings are recorded while the case is under review and its round is open "
+            "(before the recommendation)."), **context)
+    form = _findings_form(case, record, formdata=request.form)
+    if not form.validate_on_submit():
+        return render("review.html", form=form, **context)
+    entries = [
+        operations.FindingInput(
+            criterion_id=criterion.id,
+            value=form[f"finding_{criterion.id}"].data,
+            note=form[f"note_{criterion.id}"].data,
+            evidence_ids=form[f"evidence_{criterion.id}"].data or [],
+        )
+        for criterion in context["shown"].criteria_version.criteria
+    ]
+    outcome = _submit(
+        form, case,
+        lambda: operations.record_findings(case, entries, current_user, form.version.data),
+        _("Findings saved."), url_for("eligibility.review", case_id=case.id),
+    )
+    if isinstance(outcome, int):
+        record = queries.eligibility_record(case)
+        return render("review.html", outcome, form=form, **_review_context(case, record, None))
+    return outcome
+
+
+@requires(Action.review_eligibility)
+def activity_new(case_id: int):
+    case = _case(case_id, Action.review_eligibility, full=True)
+    form = ActivityForm()
+    form.evidence.choices = _evidence_choices(case)
+    if request.method == "GET":
+        form.occurred_on.data = office_today(case)
+    elif form.validate_on_submit():
+        details = operations.ActivityDetails(
+            kind=form.kind.data, occurred_on=form.occurred_on.data, place=form.place.data,
+            participants=form.participants.data, summary=form.summary.data,
+            identity_protected=form.identity_protected.data,
+            evidence_ids=form.evidence.data or [],
+        )
+        try:
+            operations.record_activity(case, details, current_user)
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render("activity_form.html", 409, form=form, case=case)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Review activity recorded."), "success")
+            return redirect(url_for("eligibility.review", case_id=case.id, _anchor="activities"))
+    return render("activity_form.html", form=form, case=case)
+
+
+# Recommendation and decision
+
+
+@requires(Action.review_eligibility)
+def recommend(case_id: int):
+    case = _case(case_id, Action.review_eligibility)
+    form = RecommendationForm()
+    status = 200
+    if request.method == "GET":
+        _stamp(form, case)
+    elif form.validate_on_submit():
+        outcome = _submit(
+            form, case,
+            lambda: operations.recommend(case, form.recommendation.data, form.reasons.data,
+                                         current_user, form.version.data),
+            _("Recommendation recorded: a supervisor decides."), _case_page(case),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    record = queries.eligibility_record(case)
+    return render("recommend.html", status, form=form, case=case, record=record,
+                  refusals=_refusals(case, CaseAction.recommend))
+
+
+@requires(Action.decide_eligibility)
+def decide(case_id: int):
+    case = _case(case_id, Action.decide_eligibility)
+    form = DecisionForm()
+    status = 200
+    if request.method == "GET":
+        _stamp(form, case)
+    elif form.validate_on_submit():
+        outcome = _submit(
+            form, case,
+            lambda: operations.decide(case, form.outcome.data, form.reasons.data, current_user,
+                                      form.version.data),
+            _("Decision recorded."), _case_page(case),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    record = queries.eligibility_record(case)
+    return render(
+        "decide.html", status, form=form, case=case, record=record,
+        identity_visible=may_see_witness_identity(current_user, case),
+        refusals=_refusals(case, CaseAction.decide_eligible, CaseAction.decide_ineligible,
+                           CaseAction.request_more_information),
+    )
+
+
+@requires(Action.record_decision_delivery)
+def decision_delivery(case_id: int, decision_id: int):
+    case = _case(case_id, Action.record_decision_delivery)
+    decision = queries.decision_for_case(case, decision_id)
+    if decision is None:
+        abort(404)
+    form = DeliveryForm()
+    status = 200
+    if request.method == "GET":
+        form.delivered_on.data = office_today(case)
+    elif form.validate_on_submit():
+        try:
+            operations.record_decision_delivery(case, decision, form.delivered_on.data,
+                                                current_user)
+        except StaleRecord:
+            db.session.rollback()
+            form.form_errors.append(_stale_message(case))
+            status = 409
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Delivery of the decision recorded."), "success")
+            return redirect(_case_page(case))
+    return render("delivery.html", status, form=form, case=case, decision=decision)
+
+
+# Appeals
+
+
+@requires(Action.record_appeal)
+def appeal_new(case_id: int):
+    case = _case(case_id, Action.record_appeal)
+    form = AppealForm()
+    form.evidence.choices = _evidence_choices(case)
+    status = 200
+    if request.method == "GET":
+        _stamp(form, case)
+        form.lodged_on.data = office_today(case)
+    elif form.validate_on_submit():
+        outcome = _submit(
+            form, case,
+            lambda: operations.lodge_appeal(case, form.grounds.data, form.lodged_on.data,
+                                            form.evidence.data or [], current_user,
+                                            form.version.data),
+            _("Appeal recorded: a supervisor other than the one who decided will decide it."),
+            _case_page(case),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    record = queries.eligibility_record(case)
+    return render("appeal_form.html", status, form=form, case=case, record=record,
+                  refusals=_refusals(case, CaseAction.appeal))
+
+
+@requires(Action.decide_appeal)
+def appeal_decide(case_id: int):
+    case = _case(case_id, Action.decide_appeal)
+    form = AppealDecisionForm()
+    status = 200
+    if request.method == "GET":
+        _stamp(form, case)
+    elif form.validate_on_submit():
+        outcome = _submit(
+            form, case,
+            lambda: operations.decide_appeal(case, form.outcome.data, form.reasons.data,
+                                             current_user, form.version.data),
+            _("Appeal decided."), _case_page(case),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    record = queries.eligibility_record(case)
+    return render("appeal_decide.html", status, form=form, case=case, record=record,
+                  appeal=open_appeal(case),
+                  refusals=_refusals(case, CaseAction.uphold_appeal, CaseAction.dismiss_appeal))
+
+
+# Supervisors' queues
+
+
+def _user_today() -> date:
+    office = getattr(current_user, "office", None)
+    return local_today(office.timezone) if office is not None else utc_today()
+
+
+@requires(Action.view_work_queues)
+def decision_queue():
+    authorize(Action.view_work_queues)
+    try:
+        kind = QueueKind(request.args.get("kind") or QueueKind.decisions)
+    except ValueError:
+        abort(404)
+    overdue = request.args.get("overdue", "") in ("1", "on", "true", "yes")
+    today = _user_today()
+    queue = queries.decision_queue(current_user, kind, request.args.get("after"), today,
+                                   overdue_only=overdue)
+    return render("queue.html", queue=queue, kind=kind, overdue=overdue, today=today,
+                  kinds=list(QueueKind))
+
+
+@requires(Action.view_work_queues)
+def reconsider_queue():
+    authorize(Action.view_work_queues)
+    page = queries.reconsider_queue(current_user, request.args.get("after"))
+    return render("reconsider.html", page=page, dismiss_form=DismissReconsiderationForm(),
+                  may_reopen=lambda case: not CASE_LIFECYCLE.refusals(
+                      case, CaseAction.reopen, current_user))
+
+
+@requires(Action.reconsider_case)
+def reconsider_dismiss(entry_id: int):
+    entry = queries.load_entry(entry_id)
+    if entry is None:
+        abort(404)
+    authorize(Action.reconsider_case, entry)
+    form = DismissReconsiderationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.dismiss_reconsideration(entry, form.reason.data, current_user)
+    except Conflict as error:
+        db.session.rollback()
+        abort(409, description=error.message)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("eligibility.reconsider_queue"))
+    db.session.commit()
+    flash(_("Entry dismissed; the case was not reopened."), "success")
+    return redirect(url_for("eligibility.reconsider_queue"))
+
+
+# Criteria (admins)
+
+
+@requires(Action.manage_eligibility_criteria)
+def criteria():
+    authorize(Action.manage_eligibility_criteria)
+    current = current_criteria_version()
+    if current is not None:
+        authorize(Action.manage_eligibility_criteria, current)
+    versions = queries.criteria_versions(request.args.get("after"))
+    return render("criteria.html", current=current, versions=versions)
+
+
+@requires(Action.manage_eligibility_criteria)
+def criteria_version(version_id: int):
+    version = queries.load_criteria_version(version_id)
+    if version is None:
+        abort(404)
+    authorize(Action.manage_eligibility_criteria, version)
+    return render("criteria_version.html", version=version)
+
+
+BLANK_ROWS = 2
+
+
+@requires(Action.manage_eligibility_criteria)
+def criteria_edit():
+    authorize(Action.manage_eligibility_criteria)
+    current = current_criteria_version()
+    form = CriteriaForm()
+    if request.method == "GET":
+        rows = [{"code": c.code, "title": c.title, "guidance": c.guidance}
+                for c in (current.criteria if current is not None else [])]
+        form = CriteriaForm(data={"criteria": rows + [{}] * BLANK_ROWS})
+    elif form.validate_on_submit():
+        items = [
+            operations.CriterionDetails(title=entry.title.data, guidance=entry.guidance.data,
+                                        code=entry.code.data)
+            for entry in form.criteria
+            if (entry.title.data or "").strip() or (entry.code.data or "").strip()
+        ]
+        try:
+            version = operations.publish_criteria(items, current_user, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            _attach_criteria_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Version %(number)d of the criteria published. Reviews already opened "
+                    "keep the version they started with.", number=version.number), "success")
+            return redirect(url_for("eligibility.criteria"))
+    return render("criteria_form.html", form=form, current=current)
+
+
+def _attach_criteria_error(form: CriteriaForm, error: DomainError) -> None:
+    field = error.field or ""
+    if field.startswith("criteria-"):
+        _, index, name = field.split("-", 2)
+        entries = [e for e in form.criteria
+                   if (e.title.data or "").strip() or (e.code.data or "").strip()]
+        if index.isdigit() and int(index) < len(entries) and name in entries[int(index)]:
+            target = entries[int(index)][name]
+            target.errors = [*target.errors, error.message]
+            return
+    form.form_errors.append(error.message)
+

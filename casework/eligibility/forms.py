@@ -1,0 +1,130 @@
+"""Forms of the eligibility workflow.
+
+Field names are stable (the browser tests and no-JavaScript use rely on them):
+findings are `finding_<criterion id>`, `note_<criterion id>`, `evidence_<criterion id>`;
+decisions `outcome` and `reasons`; every form that changes the case carries `version`.
+Choices are filled in by the controllers; the operations check the domain's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from casework.eligibility.models.decisions import APPEAL_OUTCOME_LABELS, DECISION_OUTCOME_LABELS
+from casework.eligibility.models.reviews import (
+    ACTIVITY_KIND_LABELS,
+    FINDING_LABELS,
+    RECOMMENDATION_LABELS,
+)
+from casework.intake.forms import IsoDateField, MultiCheckboxField, VersionedForm
+
+TEXT_MAX = 5000
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(key.value), label) for key, label in labels.items()]
+
+
+class FindingsForm(VersionedForm):
+    """The open round's checklist; the fields per criterion are added by `findings_form`."""
+
+
+def findings_form(criteria: Iterable[Any], evidence_choices: list[SelectChoice],
+                  **kwargs: Any) -> FindingsForm:
+    """A findings form for this checklist: a finding, a note and linked evidence each."""
+
+    class ChecklistForm(FindingsForm):
+        pass
+
+    for criterion in criteria:
+        setattr(ChecklistForm, f"finding_{criterion.id}", RadioField(
+            criterion.title, choices=_choices(FINDING_LABELS), validate_choice=False,
+            validators=[Optional()]))
+        setattr(ChecklistForm, f"note_{criterion.id}", TextAreaField(
+            _l("Note"), validators=[Optional(), Length(max=TEXT_MAX)]))
+        setattr(ChecklistForm, f"evidence_{criterion.id}", MultiCheckboxField(
+            _l("Evidence it rests on"), coerce=int, choices=evidence_choices,
+            validate_choice=False))
+    return ChecklistForm(**kwargs)
+
+
+class ActivityForm(FlaskForm):
+    kind = RadioField(_l("What was done"), choices=_choices(ACTIVITY_KIND_LABELS),
+                      default="field_visit", validators=[InputRequired()])
+    occurred_on = IsoDateField(_l("When"), validators=[InputRequired()])
+    place = StringField(_l("Where"), validators=[InputRequired(), Length(max=300)])
+    participants = TextAreaField(_l("Who took part (staff, witnesses, survivors)"),
+                                 validators=[InputRequired(), Length(max=TEXT_MAX)])
+    identity_protected = BooleanField(
+        _l("Protect the identity of who took part (only the assigned caseworker and the "
+           "office's supervisors see it)"))
+    summary = TextAreaField(_l("Summary of what was found"),
+                            validators=[InputRequired(), Length(max=TEXT_MAX)])
+    evidence = MultiCheckboxField(_l("Linked evidence"), coerce=int, validate_choice=False)
+
+
+class RecommendationForm(VersionedForm):
+    recommendation = RadioField(_l("Recommendation"), choices=_choices(RECOMMENDATION_LABELS),
+                                validators=[InputRequired()])
+    reasons = TextAreaField(_l("Reasons (kept in the case history)"),
+                            validators=[Length(max=TEXT_MAX)])
+
+
+class DecisionForm(VersionedForm):
+    outcome = RadioField(_l("Decision"), choices=_choices(DECISION_OUTCOME_LABELS),
+                         validators=[InputRequired()])
+    reasons = TextAreaField(
+        _l("Reasons; for more information, what is requested (it becomes a letter to the "
+           "family)"), validators=[Length(max=TEXT_MAX)])
+
+
+class DeliveryForm(FlaskForm):
+    delivered_on = IsoDateField(_l("Date the family received the decision letter"),
+                                validators=[InputRequired()])
+
+
+class AppealForm(VersionedForm):
+    lodged_on = IsoDateField(_l("Date the family lodged the appeal"),
+                             validators=[InputRequired()])
+    grounds = TextAreaField(_l("Grounds of the appeal"),
+                            validators=[Length(max=TEXT_MAX)])
+    evidence = MultiCheckboxField(_l("New evidence the appeal rests on"), coerce=int,
+                                  validate_choice=False)
+
+
+class AppealDecisionForm(VersionedForm):
+    outcome = RadioField(_l("Appeal decision"), choices=_choices(APPEAL_OUTCOME_LABELS),
+                         validators=[InputRequired()])
+    reasons = TextAreaField(_l("Reasons (kept in the case history)"),
+                            validators=[Length(max=TEXT_MAX)])
+
+
+class DismissReconsiderationForm(FlaskForm):
+    reason = TextAreaField(_l("Why the case is not reopened"),
+                           validators=[Length(max=TEXT_MAX)])
+
+
+class CriterionFields(Form):
+    code = StringField(_l("Code (stable across versions)"), validators=[Length(max=40)])
+    title = StringField(_l("Criterion"), validators=[Length(max=300)])
+    guidance = TextAreaField(_l("Guidance for caseworkers"), validators=[Length(max=TEXT_MAX)])
+
+
+class CriteriaForm(FlaskForm):
+    criteria = FieldList(FormField(CriterionFields), min_entries=1)
+    note = TextAreaField(_l("What changed, and why"), validators=[Length(max=TEXT_MAX)])
