@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from casework.acknowledgement.blueprint import bp as acknowledgement_bp
 from casework.audit.blueprint import bp as audit_bp
 from casework.audit.cli import audit_cli
 from casework.audit.listeners import install_audit_trail
@@ -58,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_audit_trail()
     _register_request_hooks(app)
     for blueprint in (core_bp, auth_bp, intake_bp, audit_bp, search_bp, duplicates_bp,
-                      eligibility_bp):
+                      eligibility_bp, acknowledgement_bp):
         app.register_blueprint(blueprint)
     for group in (offices_cli, users_cli, demo_cli, audit_cli):
         app.cli.add_command(group)

@@ -62,6 +62,11 @@ class Action(StrEnum):
     view_audit_log = "audit.view"
     export_audit_log = "audit.export"
     view_case_timeline = "audit.case_timeline"
+    # Acknowledgement and apology: recorded, delivered, the family's response; read by auditors.
+    view_acknowledgement = "acknowledgement.view"
+    record_acknowledgement = "acknowledgement.record"
+    record_apology_delivery = "acknowledgement.deliver"
+    record_family_response = "acknowledgement.respond"
 
 
 class Scope(StrEnum):
@@ -131,6 +136,11 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.view_case_timeline: Permission(
         _roles(Role.auditor, Role.supervisor), Scope.office, read_only=True
     ),
+    Action.view_acknowledgement: Permission(CASE_READERS, Scope.office, read_only=True),
+    # Caseworkers record what the family was told and how it reached them; supervisors may too.
+    Action.record_acknowledgement: Permission(CASE_WORKERS, Scope.office),
+    Action.record_apology_delivery: Permission(CASE_WORKERS, Scope.office),
+    Action.record_family_response: Permission(CASE_WORKERS, Scope.office),
 }
 
 

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
 
+from casework.acknowledgement.models import Acknowledgement
 from casework.core.authz import Role
 from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
 from casework.core.models import utcnow
@@ -52,6 +54,10 @@ class CaseAction(StrEnum):
     uphold_appeal = "uphold_appeal"
     dismiss_appeal = "dismiss_appeal"
     reopen = "reopen"
+    # Acknowledgement (casework.acknowledgement), compensation, closing.
+    acknowledge = "acknowledge"
+    start_compensation = "start_compensation"
+    close = "close"
 
 
 ACTION_LABELS = {
@@ -67,6 +73,9 @@ ACTION_LABELS = {
     CaseAction.uphold_appeal: _l("Uphold the appeal: review again"),
     CaseAction.dismiss_appeal: _l("Dismiss the appeal"),
     CaseAction.reopen: _l("Reopen the case"),
+    CaseAction.acknowledge: _l("Mark the acknowledgement delivered"),
+    CaseAction.start_compensation: _l("Start compensation"),
+    CaseAction.close: _l("Close the case"),
 }
 
 # Actions that record more than a reason are taken on their own page (endpoint), which
@@ -80,6 +89,8 @@ ACTION_PAGES: dict[CaseAction, str] = {
     CaseAction.appeal: "eligibility.appeal_new",
     CaseAction.uphold_appeal: "eligibility.appeal_decide",
     CaseAction.dismiss_appeal: "eligibility.appeal_decide",
+    # Applied by recording the delivery of the acknowledgement and apology.
+    CaseAction.acknowledge: "acknowledgement.new",
 }
 
 CASE_WORKERS = frozenset({Role.caseworker, Role.supervisor})
@@ -233,6 +244,47 @@ def appeal_decider_is_not_original_decider(case: Case, actor: Any) -> Any:
     return None
 
 
+
+# Preconditions of acknowledgement, compensation and closing.
+
+def has_delivered_acknowledgement(case: Case, actor: Any) -> Any:
+    """The case is acknowledged when the acknowledgement and apology reached the family."""
+    delivered = case.id is not None and db.session.scalar(select(exists().where(
+        Acknowledgement.case_id == case.id, Acknowledgement.delivered_on.is_not(None))))
+    if not delivered:
+        return _l("Record the acknowledgement and apology, then their delivery to the family.")
+    return None
+
+
+def compensation_may_precede_acknowledgement(case: Case, actor: Any) -> Any:
+    """The rule COMPENSATION_BEFORE_ACKNOWLEDGEMENT (default False) lets compensation start
+    on an eligible case before the acknowledgement is delivered."""
+    if not current_app.config.get("COMPENSATION_BEFORE_ACKNOWLEDGEMENT", False):
+        return _l("Compensation starts once the acknowledgement and apology are delivered "
+                  "(the rule COMPENSATION_BEFORE_ACKNOWLEDGEMENT is off).")
+    return None
+
+
+def payments_reconciled(case: Case, actor: Any) -> Any:
+    """Every payment of the case is reconciled (or rejected, cancelled, failed and not
+    reissued). Extension point: the Compensation issue, which brings payments, fills this
+    in; until then a case has no payments, so nothing stands in the way (None)."""
+    return None
+
+
+def referrals_finished_or_declined(case: Case, actor: Any) -> Any:
+    """Every rehabilitation referral of the case is completed, declined or without response.
+    Extension point: the Rehabilitation issue, which brings referrals, fills this in; until
+    then a case has no referrals, so nothing stands in the way (None)."""
+    return None
+
+
+CLOSING_REQUIREMENTS = (payments_reconciled, referrals_finished_or_declined)
+# Closing follows the acknowledgement (with or without compensation to pay); an ineligible
+# case rests at `ineligible`, where new evidence can reopen it as it would a closed one.
+CLOSABLE_STAGES = (CaseStage.acknowledged, CaseStage.compensation)
+
+
 REGISTRATION_REQUIREMENTS = (
     has_incident,
     has_one_head_of_household,
@@ -378,6 +430,36 @@ CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
             effects=(resolve_reconsideration, clear_deadline),
         )
         for stage in (CaseStage.ineligible, CaseStage.closed)
+    },
+    # Acknowledgement: recording the delivery of the acknowledgement and apology applies
+    # this row (casework.acknowledgement.operations.record_delivery).
+    (CaseStage.eligible, CaseAction.acknowledge): Transition(
+        to=CaseStage.acknowledged,
+        roles=CASE_WORKERS,
+        preconditions=(has_delivered_acknowledgement,),
+        effects=(clear_deadline,),
+    ),
+    (CaseStage.acknowledged, CaseAction.start_compensation): Transition(
+        to=CaseStage.compensation,
+        roles=CASE_WORKERS,
+        effects=(clear_deadline,),
+    ),
+    (CaseStage.eligible, CaseAction.start_compensation): Transition(
+        to=CaseStage.compensation,
+        roles=CASE_WORKERS,
+        preconditions=(compensation_may_precede_acknowledgement,),
+        effects=(clear_deadline,),
+    ),
+    # Closing ends the case's work: a supervisor's decision, with a closing note.
+    **{
+        (stage, CaseAction.close): Transition(
+            to=CaseStage.closed,
+            roles=frozenset({Role.supervisor}),
+            preconditions=CLOSING_REQUIREMENTS,
+            reason_required=True,
+            effects=(clear_deadline,),
+        )
+        for stage in CLOSABLE_STAGES
     },
 }
 
