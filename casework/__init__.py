@@ -24,12 +24,14 @@ from casework.core.blueprint import bp as core_bp
 from casework.core.cli import offices_cli
 from casework.core.demo import demo_cli
 from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_direction
+from casework.core.jobs import jobs_cli
 from casework.core.navigation import navigation_for
 from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
 from casework.duplicates.blueprint import bp as duplicates_bp
 from casework.eligibility.blueprint import bp as eligibility_bp
 from casework.extensions import babel, csrf, db, limiter, login_manager, migrate
 from casework.intake.blueprint import bp as intake_bp
+from casework.intake.import_cli import import_cli
 from casework.search.blueprint import bp as search_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (core_bp, auth_bp, intake_bp, audit_bp, search_bp, duplicates_bp,
                       eligibility_bp, acknowledgement_bp):
         app.register_blueprint(blueprint)
-    for group in (offices_cli, users_cli, demo_cli, audit_cli):
+    for group in (offices_cli, users_cli, demo_cli, audit_cli, import_cli, jobs_cli):
         app.cli.add_command(group)
     register_error_handlers(app)
     return app

@@ -40,6 +40,8 @@ class Action(StrEnum):
     view_incident = "incident.view"
     manage_incident = "incident.manage"
     assess_incident = "incident.assess"
+    # Bulk import of incidents and cases from CSV, into the supervisor's own office.
+    import_cases = "case.import"
     # Evidence attached to cases: uploaded, downloaded (audited), withdrawn; never deleted.
     upload_evidence = "evidence.upload"
     download_evidence = "evidence.download"
@@ -111,6 +113,7 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.manage_incident: Permission(CASE_WORKERS, Scope.shared),
     # The official assessment can send cases back for reconsideration: supervisors record it.
     Action.assess_incident: Permission(_roles(Role.supervisor), Scope.shared),
+    Action.import_cases: Permission(_roles(Role.supervisor), Scope.office),
     Action.upload_evidence: Permission(CASE_WORKERS, Scope.office),
     # Auditors may download evidence (each download is audited); only case workers add or withdraw.
     Action.download_evidence: Permission(CASE_READERS, Scope.office, read_only=True),

@@ -20,8 +20,10 @@ from casework.core import operations
 from casework.core.authz import Role
 from casework.extensions import db
 from casework.intake.demo import seed_intake_demo
+from casework.intake.generate import generate_command
 
 demo_cli = AppGroup("demo", help="Demo data (refused in production).")
+demo_cli.add_command(generate_command)
 
 DEMO_OFFICES = [
     ("RQA", "Raqqa field office", "Asia/Damascus"),

@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Search"), "search.search", Action.search_cases),
     NavItem(_l("New case"), "intake.case_new", Action.create_case),
     NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
+    NavItem(_l("Import"), "intake.import_upload", Action.import_cases),
     NavItem(_l("Decisions"), "eligibility.decision_queue", Action.view_work_queues),
     NavItem(_l("To reconsider"), "eligibility.reconsider_queue", Action.view_work_queues),
     NavItem(_l("Offices"), "core.offices", Action.manage_offices),
