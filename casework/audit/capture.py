@@ -25,11 +25,13 @@ When events are written
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Table, Update, event, inspect, select
+from sqlalchemy import Delete, Insert, Result, Table, Update, event, inspect, select
 from sqlalchemy.orm import ColumnProperty, Mapper, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from casework.audit.chain import NewEvent, append
 from casework.audit.context import current_actor
@@ -192,9 +194,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     snapshots = session.info.setdefault("casework.audit.deleted", {})
     for obj in session.deleted:
         if is_audited(type(obj)):
-            snapshots[id(obj)] = {
-                prop.key: getattr(obj, prop.key) for prop in _column_attributes(obj)
-            }
+            # If the row is gone already, the event keeps what was loaded.
+            with suppress(ObjectDeletedError):
+                snapshots[id(obj)] = {
+                    prop.key: getattr(obj, prop.key) for prop in _column_attributes(obj)
+                }
 
 
 def _after_flush(session: Session, flush_context) -> None:
@@ -230,15 +234,15 @@ def fill_case_offices(connection, events: list[NewEvent]) -> None:
             e.office_id = offices.get(e.case_id)
 
 
-def _bulk_statement(state: ORMExecuteState) -> None:
+def _bulk_statement(state: ORMExecuteState) -> Result | None:
     """Statements that bypass the unit of work (bulk UPDATE/DELETE/INSERT) are recorded too."""
     statement = state.statement
     if not isinstance(statement, Insert | Update | Delete):
-        return
+        return None
     table = statement.table
     audited = _audited_table_names()
     if not isinstance(table, Table) or table.name not in audited:
-        return
+        return None
     result = state.invoke_statement()
     secrets = secret_columns(audited[table.name])
     payload: dict[str, Any] = {"statement": str(statement), "rows": result.rowcount}
