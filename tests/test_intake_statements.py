@@ -45,7 +45,9 @@ def test_the_case_page_does_not_grow_with_household_or_losses(app, create_office
     small_count = _statements(count_statements, client, f"/cases/{small}")
     large_count = _statements(count_statements, client, f"/cases/{large}")
     assert small_count == large_count, (small_count, large_count)
-    assert large_count <= 20, large_count
+    # Other domains add their sections (evidence, reviews, duplicates...), a few queries
+    # each; a query per member or loss would add 25 here.
+    assert large_count <= 40, large_count
 
 
 def test_the_case_list_does_not_grow_with_the_number_of_cases(app, create_office, create_user,
