@@ -7,6 +7,7 @@ from sqlalchemy import event, text
 
 from casework.extensions import db
 from casework.intake.models import Case, Person
+from casework.search import queries as search_queries
 from tests.fixtures_search import member
 
 
@@ -190,3 +191,21 @@ def test_statement_count_does_not_grow_with_the_number_of_hits(
     for _ in range(6):
         make_case(office, [incident], [member("محمد", "Mohammed"), member("محمد", "Mohammed", "son")])
     assert statements_for_search() == few
+
+
+def test_common_names_are_paged_like_rare_ones(create_office, make_incident, make_case, login_as,
+                                               monkeypatch):
+    """On PostgreSQL a name with many matches is paged by walking persons newest first."""
+    office, elsewhere = create_office(), create_office()
+    incident = make_incident()
+    for number in range(5):
+        make_case(office, [incident], [member(f"محمد {number}", f"Mohammed {number}")])
+        make_case(elsewhere, [incident], [member(f"محمد {number}", f"Mohammed {number}")])
+    client = login_as("caseworker", office)
+    rare = hits(client.get("/search?q=Mohammed&size=3"))
+    monkeypatch.setattr(search_queries, "PG_RARE_LIMIT", 2)
+    common = hits(client.get("/search?q=Mohammed&size=3"))
+    assert common == rare and len(common) == 3
+    html = client.get("/search?q=Mohammed&size=3").get_data(as_text=True)
+    next_url = re.search(r'href="([^"]+)" data-next-page', html).group(1).replace("&amp;", "&")
+    assert len(hits(client.get(next_url))) == 2

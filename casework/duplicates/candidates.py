@@ -26,7 +26,6 @@ Pairs already decided (dismissed, merged, linked) and merged cases are not offer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -36,7 +35,14 @@ from sqlalchemy.orm import selectinload
 from casework.extensions import db
 from casework.intake.models.cases import Case, CaseStage
 from casework.intake.models.duplicates import DuplicateDecision
-from casework.intake.models.persons import HARM_LABELS, RELATIONSHIP_LABELS, Harm, Person, Relationship
+from casework.intake.models.persons import (
+    HARM_LABELS,
+    RELATIONSHIP_LABELS,
+    SEX_LABELS,
+    Harm,
+    Person,
+    Relationship,
+)
 from casework.intake.names import full_name_keys, name_skeleton
 
 # A case pair at or above this score is shown as a possible duplicate.
@@ -54,8 +60,9 @@ class Reason:
     """One line of a comparison: what was compared, both records' values, the points."""
 
     label: Any
-    left: str
-    right: str
+    # Both records' values as shown (text, or a lazily translated label).
+    left: Any
+    right: Any
     points: int
 
 
@@ -94,8 +101,10 @@ def _word_similarity(left: list[str], right: list[str]) -> float:
     """0..1: the given names must agree; the other words count by how many are shared."""
     if not left or not right:
         return 0.0
+    longest = max(len(left), len(right))
     if left[0] != right[0]:
-        return 0.6 * SequenceMatcher(None, " ".join(left), " ".join(right)).ratio()
+        # Another given name: at most a weak hint (a namesake's relative), never a match.
+        return 0.4 * len(set(left[1:]) & set(right[1:])) / longest
     rest_left, rest_right = left[1:], right[1:]
     if not rest_left or not rest_right:
         return 0.7
@@ -168,20 +177,20 @@ def _harm_reason(left: Person, right: Person) -> Reason:
         left.harm in LIVING_HARMS or right.harm in LIVING_HARMS
     ):
         points = -15
-    return Reason(_l("Harm"), str(HARM_LABELS[left.harm]), str(HARM_LABELS[right.harm]), points)
+    return Reason(_l("Harm"), HARM_LABELS[left.harm], HARM_LABELS[right.harm], points)
 
 
 def compare_persons(left: Person, right: Person) -> PersonMatch:
     """Score (0-100) that two household members of different cases are the same person."""
     _score, reasons = _name_score(left, right)
     if left.sex != right.sex:
-        reasons.append(Reason(_l("Sex"), str(left.sex), str(right.sex), -40))
+        reasons.append(Reason(_l("Sex"), SEX_LABELS[left.sex], SEX_LABELS[right.sex], -40))
     reasons.append(_age_reason(left, right))
     if left.incident_id is not None and left.incident_id == right.incident_id:
         reasons.append(Reason(_l("Incident"), _l("same incident"), _l("same incident"), 10))
     reasons.append(_harm_reason(left, right))
     if left.relationship_to_head == right.relationship_to_head:
-        label = str(RELATIONSHIP_LABELS[left.relationship_to_head])
+        label = RELATIONSHIP_LABELS[left.relationship_to_head]
         reasons.append(Reason(_l("Relationship to the head"), label, label, 5))
     total = sum(reason.points for reason in reasons)
     return PersonMatch(left, right, max(0, min(100, total)), reasons)
@@ -203,9 +212,21 @@ def _one_to_one(matches: list[PersonMatch]) -> list[PersonMatch]:
     return chosen
 
 
+def _given_keys(person: Person) -> set[str]:
+    return {key for key in (person.name_key_ar, person.name_key_latin) if key}
+
+
 def compare_cases(case: Case, other: Case) -> Candidate:
-    """Score the pair of cases from every pair of their members (both households loaded)."""
-    matches = [compare_persons(left, right) for left in case.persons for right in other.persons]
+    """Score the pair of cases from the pairs of their members who share a given name
+    (by skeleton, in either script); members with different given names are not the same."""
+    keys = {person.id: _given_keys(person) for person in other.persons}
+    matches = [
+        compare_persons(left, right)
+        for left in case.persons
+        for left_keys in (_given_keys(left),)
+        for right in other.persons
+        if left_keys & keys[right.id]
+    ]
     pairs = [m for m in _one_to_one(matches) if m.score >= SAME_PERSON_THRESHOLD // 2]
     same = [m for m in pairs if m.score >= SAME_PERSON_THRESHOLD]
     best = max((m.score for m in pairs), default=0)

@@ -2,19 +2,24 @@
 
 The query is normalised exactly like the stored names (casework.intake.names), so every
 spelling variant the rules unify finds the same people. Each word of the query must
-start a word of the person's normalised names (prefix match, so "Moham" finds Mohammed).
+be a word of the person's normalised names; the last may be the start of one (so "Moham"
+finds Mohammed while the user types).
 Arabic words are matched against the Arabic key and Latin words against the Latin key:
 their alphabets do not overlap, so one index over both columns serves both.
 
 - SQLite: the FTS5 table ``persons_fts`` (external content, kept in step by triggers).
-- PostgreSQL: a GIN index on ``to_tsvector('simple', name_ar_norm || ' ' || name_latin_norm)``
-  queried with prefix terms; the same semantics, so both databases give the same results.
+- PostgreSQL: a stored ``tsvector`` of ``name_ar_norm || ' ' || name_latin_norm`` ('simple'
+  configuration) with a GIN index, queried with prefix terms; the same semantics, so both
+  databases give the same results.
 
-Results are persons (with their case), newest first, keyset-paginated by person id: the
-index yields matches in that order, so a page is found without reading every match of a
-common name. Reference matches come first, on the first page. Everything is scoped to the
-user's reach (casework.intake.queries.visible_to) in the same statement; one statement
-per kind of match, whatever the number of results.
+Results are persons (with their case), newest first, keyset-paginated by person id. FTS5
+yields matches in that order, so a page is found without reading every match of a common
+name; on PostgreSQL a rare name's matches are read whole from the GIN index and sorted,
+and a common name's page is found by walking persons newest first. Reference matches come first, on the first page. Everything is scoped to the
+user's reach (casework.intake.queries.visible_to). A page takes three or four statements
+whatever the number of results: references, the page's person ids (on PostgreSQL: the
+matches of a rare name, then the cases among them the user may see), those persons with
+their cases.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, column, literal_column, select, table, text
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import column, literal_column, select, table, text
+from sqlalchemy.orm import joinedload
 
 from casework.core.authz import Role
 from casework.core.models import Office
@@ -36,12 +41,11 @@ from casework.intake.names import normalise_arabic, normalise_latin
 from casework.intake.queries import visible_to
 from casework.intake.references import format_reference
 
-# The same expression as the index of migration 0005, so that PostgreSQL uses it.
-PG_NAMES_MATCH = (
-    "to_tsvector('simple'::regconfig, "
-    "coalesce(persons.name_ar_norm, '') || ' ' || coalesce(persons.name_latin_norm, '')) "
-    "@@ to_tsquery('simple'::regconfig, :terms)"
-)
+# PostgreSQL: the stored, GIN-indexed tsvector of migration 0005 (not mapped).
+PG_NAMES_MATCH = "persons.persons_fts_document @@ to_tsquery('simple'::regconfig, :terms)"
+# Below this many matches a name is rare: read them all through the GIN index, scope and
+# sort them. From it on, walk persons newest first and filter: a page needs few rows.
+PG_RARE_LIMIT = 5000
 PERSONS_FTS = table("persons_fts", column("rowid"))
 
 MAX_QUERY_LENGTH = 200
@@ -134,34 +138,80 @@ def _reference_matches(user: Any, terms: SearchTerms) -> list[Case]:
     ))
 
 
+# Each word is matched whole, except the last, which may be the start of a word (the
+# user is still typing it). Whole words keep the indexes' work small: a prefix stands for
+# every word that starts with it. A last word of one letter is matched whole too.
+MIN_PREFIX_LENGTH = 2
+
+
+def _prefix(words: list[str], index: int) -> bool:
+    return index == len(words) - 1 and len(words[index]) >= MIN_PREFIX_LENGTH
+
+
 def _fts5_query(words: list[str]) -> str:
     # Normalised words hold only letters and digits; quoting keeps FTS5 syntax out anyway.
-    return " ".join('"' + word.replace('"', "") + '"*' for word in words)
+    return " ".join(
+        '"' + word.replace('"', "") + '"' + ("*" if _prefix(words, index) else "")
+        for index, word in enumerate(words)
+    )
 
 
 def _tsquery(words: list[str]) -> str:
-    return " & ".join(re.sub(r"[^\w]", "", word) + ":*" for word in words)
-
-
-def _name_hits(user: Any, words: list[str], after: int | None, size: int) -> list[tuple]:
-    statement = (
-        select(Person, Case)
-        .join(Case, Case.id == Person.case_id)
-        .where(visible_to(user))
-        .options(contains_eager(Person.case))
+    return " & ".join(
+        re.sub(r"[^\w]", "", word) + (":*" if _prefix(words, index) else "")
+        for index, word in enumerate(words)
     )
+
+
+def _matching_person_ids(user: Any, words: list[str], after: int | None, size: int) -> list[int]:
+    """Ids of the next matching persons, newest first."""
     if db.session.get_bind().dialect.name == "sqlite":
-        # FTS5 yields its matches in rowid order: ordering by its rowid needs no sort.
-        statement = statement.join(PERSONS_FTS, PERSONS_FTS.c.rowid == Person.id).where(
-            literal_column("persons_fts").op("MATCH")(_fts5_query(words))
-        )
+        # FTS5 yields matches in rowid order, so ordering by its rowid needs no sort and
+        # stops after one page even for the commonest name.
         order_column = PERSONS_FTS.c.rowid
+        statement = (
+            select(order_column)
+            .select_from(PERSONS_FTS)
+            .join(Person, Person.id == order_column)
+            .where(literal_column("persons_fts").op("MATCH")(_fts5_query(words)))
+        )
     else:
-        statement = statement.where(text(PG_NAMES_MATCH).bindparams(terms=_tsquery(words)))
+        match = text(PG_NAMES_MATCH).bindparams(terms=_tsquery(words))
+        # A GIN index yields matches in no useful order. Read up to PG_RARE_LIMIT of them
+        # through it: a rare name's matches are then all there, to scope and sort here.
+        found = db.session.execute(
+            select(Person.id, Person.case_id).where(match).limit(PG_RARE_LIMIT)
+        ).all()
+        if len(found) < PG_RARE_LIMIT:
+            return _visible_page(user, found, after, size)
+        # A common name: walk persons newest first; a page is found after about
+        # size * persons / matches rows.
         order_column = Person.id
+        statement = select(order_column).where(match)
+    statement = statement.join(Case, Case.id == Person.case_id).where(visible_to(user))
     if after is not None:
-        statement = statement.where(and_(order_column < after))
-    return list(db.session.execute(statement.order_by(order_column.desc()).limit(size + 1)))
+        statement = statement.where(order_column < after)
+    return list(db.session.scalars(statement.order_by(order_column.desc()).limit(size + 1)))
+
+
+def _visible_page(user: Any, found: list[Any], after: int | None, size: int) -> list[int]:
+    """The next page of (person id, case id) matches, among the cases the user may see."""
+    found = [row for row in found if after is None or row.id < after]
+    case_ids = {row.case_id for row in found}
+    visible = set(db.session.scalars(
+        select(Case.id).where(Case.id.in_(case_ids), visible_to(user))
+    )) if case_ids else set()
+    return sorted((row.id for row in found if row.case_id in visible), reverse=True)[:size + 1]
+
+
+def _name_hits(user: Any, words: list[str], after: int | None, size: int) -> list[Person]:
+    person_ids = _matching_person_ids(user, words, after, size)
+    if not person_ids:
+        return []
+    return list(db.session.scalars(
+        select(Person).where(Person.id.in_(person_ids)).options(joinedload(Person.case, innerjoin=True))
+        .order_by(Person.id.desc())
+    ).unique())
 
 
 def search_cases(user: Any, query: str | None, after: int | None = None,
@@ -170,7 +220,7 @@ def search_cases(user: Any, query: str | None, after: int | None = None,
     size = max(1, min(size, MAX_PAGE_SIZE))
     terms = parse_query(query)
     references = _reference_matches(user, terms) if after is None else []
-    rows = _name_hits(user, terms.name_terms, after, size) if terms.name_terms else []
-    has_more = len(rows) > size
-    hits = [SearchHit(person, case) for person, case in rows[:size]]
+    persons = _name_hits(user, terms.name_terms, after, size) if terms.name_terms else []
+    has_more = len(persons) > size
+    hits = [SearchHit(person, person.case) for person in persons[:size]]
     return SearchResults(terms, references, hits, hits[-1].person.id if has_more else None)
