@@ -14,6 +14,7 @@ from casework.extensions import db
 from casework.intake.lifecycle import CASE_LIFECYCLE, CaseAction
 from casework.intake.models import (
     Case,
+    CaseIncident,
     CaseStage,
     CaseTransition,
     DuplicateDecision,
@@ -459,3 +460,17 @@ def test_duplicates_page_statements_do_not_grow_with_the_number_of_persons(
     html = supervisor.get(f"/cases/{big}/duplicates").get_data(as_text=True)
     assert len(re.findall(r"data-candidate=", html)) >= 3
     assert many == few
+
+
+def test_candidates_of_a_case_not_flushed_yet(app, office, incident, make_case):
+    """The CSV import checks each new case before its transaction is flushed."""
+    existing = make_case(office, [incident], household())
+    with app.app_context():
+        case = Case(reference="RQA-2026-999999", office_id=office, stage=CaseStage.intake,
+                    preferred_language="ar", delivery_channel="in_person")
+        case.incident_links = [CaseIncident(incident_id=incident)]
+        case.persons = [Person(name_ar="محمد احمد حسن", name_latin="Muhammad Ahmad Hasan",
+                               sex="male", relationship_to_head="head", harm="unharmed",
+                               birth_year=1970)]
+        assert [c.case.id for c in find_duplicate_candidates(case)] == [existing]
+        db.session.rollback()

@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 from casework.extensions import db
 from casework.intake.models.cases import Case, CaseStage
 from casework.intake.models.duplicates import DuplicateDecision
+from casework.intake.models.name_keys import fill_name_columns
 from casework.intake.models.persons import (
     HARM_LABELS,
     RELATIONSHIP_LABELS,
@@ -335,6 +336,11 @@ def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOL
     """
     if not case.persons:
         return []
+    for person in case.persons:
+        # Members added in this transaction and not flushed yet (e.g. by the CSV import)
+        # get their keys now, exactly as the flush will give them.
+        if person.name_ar_norm is None and person.name_latin_norm is None:
+            fill_name_columns(person)
     decided = _decided_case_ids(case)
     case_ids = [i for i in blocked_case_ids(case) if i not in decided][:MAX_CANDIDATE_CASES]
     if not case_ids:
