@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PENDING = "casework.audit.pending"  # {SessionTransaction: [NewEvent]}
 INDEPENDENT = "casework.audit.independent"  # [NewEvent] waiting for the transaction's end
+UNWRITTEN = "casework.audit.unwritten"  # [NewEvent] that failed to be written
 COMMITTING = "casework.audit.committing"
 
 SECRET = {"secret": True}
@@ -291,15 +292,22 @@ def record_independently(session: Session, events: list[NewEvent]) -> None:
         _write_independently(events)
 
 
-def _write_independently(events: list[NewEvent], reraise: bool = True) -> None:
+def _write_independently(events: list[NewEvent], session: Session | None = None) -> None:
+    """Append in a transaction of our own; without a session to report to, errors raise."""
     try:
         with db.engine.begin() as connection:
             append(connection, events)
     except Exception:
         log.exception("audit: could not write %d event(s): %s", len(events),
                       ", ".join(event.action for event in events))
-        if reraise:
+        if session is None:
             raise
+        session.info.setdefault(UNWRITTEN, []).extend(events)
+
+
+def unwritten_events(session: Session) -> list[NewEvent]:
+    """Independent events that could not be written when their transaction ended."""
+    return session.info.pop(UNWRITTEN, [])
 
 
 def _before_commit(session: Session) -> None:
@@ -328,8 +336,9 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         session.info.pop("casework.audit.deleted", None)
         independent = session.info.pop(INDEPENDENT, [])
         if independent:
-            # The transaction they followed is over (often in teardown): log, do not raise.
-            _write_independently(independent, reraise=False)
+            # The transaction they followed is over (often in teardown): log, do not raise;
+            # a caller that must not go on without them asks `unwritten_events`.
+            _write_independently(independent, session)
 
 
 # -- installation -------------------------------------------------------------------------

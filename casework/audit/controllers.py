@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from casework.audit import operations, queries
+from casework.audit import capture, operations, queries
 from casework.audit.forms import LogFilterForm
 from casework.audit.models import AuditEvent
 from casework.core import signals
@@ -121,12 +121,14 @@ def export():
                                more_url=None, export_url=None, may_export=False), 400
     limit = current_app.config.get("AUDIT_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
     upto, row_count = queries.export_bound(criteria, limit)
-    # End the read transaction first: the export's own event is then written, in its own
-    # transaction, before the first row leaves (a failure to record it stops the export).
-    db.session.commit()
     signals.export_made.send(current_app._get_current_object(), kind="audit_log",
                              filters={**criteria.as_dict(), "upto": upto, "limit": limit},
                              row_count=row_count)
+    # Ending the read transaction writes the export's event, in a transaction of its own,
+    # before the first row leaves; if it could not be written, nothing leaves.
+    db.session.commit()
+    if capture.unwritten_events(db.session()):
+        abort(503)
     rows = (queries.export_rows(db.engine, queries.export_statement(criteria, upto, limit))
             if upto else iter([list(queries.CSV_COLUMNS)]))
     return Response(
