@@ -29,7 +29,7 @@ PASSWORD = "correct-horse-battery-7"
 pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit", "tests.fixtures_evidence",
                   "tests.fixtures_search", "tests.fixtures_intake",
                    "tests.fixtures_acknowledgement",
-                   "tests.fixtures_eligibility"]
+                   "tests.fixtures_eligibility", "tests.fixtures_import"]
 
 
 def database_url(tmp_path_factory) -> str:

@@ -31,6 +31,7 @@ from casework.auth.models import User
 from casework.core.authz import Role
 from casework.core.errors import DomainError
 from casework.core.models import Office, utcnow
+from casework.duplicates.candidates import find_duplicate_candidates
 from casework.extensions import db
 from casework.intake import operations
 from casework.intake.models.cases import Case, DeliveryChannel, Language
@@ -141,6 +142,17 @@ FIELD_COLUMNS = {
              "is_payee": "payee", "incident_id": "incident_reference"},
     LOSS: {"kind": "loss_kind", "estimated_value": "estimated_value_minor",
            "incident_id": "incident_reference"},
+}
+
+# Columns checked together: when one of them cannot be read, the rules' complaints about the
+# other ("give a date of birth or an age", "a value with its currency") are follow-on noise.
+RELATED_COLUMNS = {
+    "date_of_birth": {"approximate_age"},
+    "approximate_age": {"date_of_birth"},
+    "estimated_value_minor": {"currency"},
+    "currency": {"estimated_value_minor"},
+    "latitude": {"longitude"},
+    "longitude": {"latitude"},
 }
 
 YES = frozenset({"yes", "y", "true", "1", "نعم"})
@@ -486,7 +498,8 @@ class RowReader:
             column = names.get(problem.field or "", problem.field) or default_column
             if column not in COLUMNS_BY_NAME:
                 column = default_column
-            if column not in self.bad_columns:
+            if column not in self.bad_columns and not (RELATED_COLUMNS.get(column, set())
+                                                       & self.bad_columns):
                 self.problem(column, problem.message)
 
 
@@ -966,20 +979,23 @@ def import_file(path: Path | str, actor: User | None, *, office_scope: Office | 
 
 
 def _flag_duplicates(report: ImportReport, new_cases: list[tuple[str, int]]) -> None:
-    """Check every new case against all cases (the other new ones included)."""
+    """Check every new case against all cases (the other new ones included).
+
+    The candidates are listed in the report; the case pages show them with their
+    scores and reasons for a supervisor to decide, as for any new case.
+    """
     for key, case_id in new_cases:
         case = db.session.get(Case, case_id)
-        candidates = duplicate_candidates_of(case)
+        found = find_duplicate_candidates(case)
+        candidates = [candidate.reference for candidate in found]
         if candidates:
             report.cases_with_duplicates += 1
         if len(report.imported_cases) < MAX_LISTED_CASES:
             report.imported_cases.append(ImportedCase(key, case.reference, case.id, candidates))
-        db.session.expunge(case)
-
-
-def duplicate_candidates_of(case: Case) -> list[str]:
-    """Hook for the duplicate search: the references of the cases this one may duplicate."""
-    return []
+        # Keep memory flat on large files.
+        for loaded in {case, *(candidate.case for candidate in found)}:
+            if loaded in db.session:
+                db.session.expunge(loaded)
 
 
 def format_report(report: ImportReport) -> str:
