@@ -37,6 +37,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -860,6 +861,7 @@ def generate_cases(count: int, office_codes: Iterable[str], seed: int, batch_siz
 
 
 @click.command("generate")
+@with_appcontext
 @click.option("--cases", "count", type=click.IntRange(1), required=True,
               help="How many synthetic cases to add.")
 @click.option("--offices", default="RQA,TBQ", show_default=True,
