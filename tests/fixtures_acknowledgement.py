@@ -1,9 +1,9 @@
-"""Acknowledgement fixtures: cases at a workflow stage, and acknowledgements recorded through
-the acknowledgement operations.
-"""
+"""Acknowledgement fixtures: cases taken to a workflow stage, and acknowledgements recorded,
+through the real operations (the eligibility workflow's fixtures for the stages before)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,10 +12,9 @@ import pytest
 from casework.acknowledgement import operations
 from casework.acknowledgement.models import FactKind, Responsibility
 from casework.auth.models import User
-from casework.core.authz import Role
 from casework.extensions import db
-from casework.intake.lifecycle import office_today
-from casework.intake.models import Case, CaseStage, CaseTransition
+from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.models import Case, CaseStage
 
 APOLOGY_AR = ("نعتذر لكم عن مقتل ابنكم محمد في الغارة على حي البدو في ٢٨ حزيران ٢٠١٧، "
               "ونقرّ بأن الغارة أصابت مدنيين.")
@@ -59,32 +58,48 @@ def acknowledgement_details(**fields: Any) -> operations.AcknowledgementDetails:
     })
 
 
-def move_to_stage(case: Case, stage: CaseStage, actor: Any) -> None:
-    """Put a registered case at a later stage, recording the step as the lifecycle would.
+DELIVERY = operations.DeliveryDetails(
+    delivered_on=None, method="in_person",
+    delivered_by="Coalition liaison officer, with the caseworker")
 
-    A test shortcut for the stages before the acknowledgement (the eligibility review
-    and decision have their own tests); the acknowledgement's own transitions are always
-    applied through the lifecycle.
-    """
-    db.session.add(CaseTransition(case=case, from_stage=case.stage, to_stage=stage,
-                                  action="test_setup", actor_id=actor.id))
-    case.stage = stage
-    db.session.flush()
+
+def deliver(acknowledgement, actor: Any, on: date | None = None) -> None:
+    case = acknowledgement.case
+    on = min(on, office_today(case)) if on else office_today(case)
+    operations.record_delivery(
+        acknowledgement, replace(DELIVERY, delivered_on=on), actor, None)
+
+
+# Stages after eligibility, each reached from the one before by its lifecycle step.
+AFTER_ELIGIBLE = (CaseStage.acknowledged, CaseStage.compensation, CaseStage.closed)
 
 
 @pytest.fixture
-def case_at_stage(app, open_case):
-    """Factory: a registered case moved to `stage`; returns its id."""
+def case_at_stage(app, workflow_case):
+    """Factory: a case of a new office (caseworker, two supervisors) taken to `stage` through
+    the real operations: the eligibility workflow, then the acknowledgement delivered,
+    compensation started, the case closed. Returns the case id."""
 
     def create(stage: CaseStage = CaseStage.eligible, office_id: int | None = None,
                **case_fields: Any) -> int:
-        case_id = open_case(office_id, register=True, **case_fields)
-        if stage != CaseStage.registered:
+        people = workflow_case(CaseStage.eligible if stage in AFTER_ELIGIBLE else stage,
+                               office_id=office_id, **case_fields)
+        if stage in AFTER_ELIGIBLE:
             with app.app_context():
-                case = db.session.get(Case, case_id)
-                move_to_stage(case, stage, db.session.get(User, case.assigned_to_id))
+                case = db.session.get(Case, people.case_id)
+                caseworker = db.session.get(User, people.caseworker_id)
+                acknowledgement = operations.record_acknowledgement(
+                    case, acknowledgement_details(), caseworker)
+                deliver(acknowledgement, caseworker)
+                if stage != CaseStage.acknowledged:
+                    apply_case_transition(case, CaseAction.start_compensation, caseworker,
+                                          expected_version=None)
+                if stage == CaseStage.closed:
+                    apply_case_transition(
+                        case, CaseAction.close, db.session.get(User, people.supervisor_id),
+                        expected_version=None, reason="Compensation paid and reconciled.")
                 db.session.commit()
-        return case_id
+        return people.case_id
 
     return create
 
@@ -102,26 +117,8 @@ def record_acknowledgement(app):
             acknowledgement = operations.record_acknowledgement(
                 case, acknowledgement_details(**fields), actor)
             if delivered_on is not None:
-                operations.record_delivery(
-                    acknowledgement,
-                    operations.DeliveryDetails(
-                        delivered_on=min(delivered_on, office_today(case)),
-                        method="in_person",
-                        delivered_by="Coalition liaison officer, with the caseworker"),
-                    actor, None)
+                deliver(acknowledgement, actor, delivered_on)
             db.session.commit()
             return acknowledgement.id
-
-    return create
-
-
-@pytest.fixture
-def office_users(create_office, create_user):
-    """Factory: an office with a caseworker and a supervisor; returns (office, cw, sv) ids."""
-
-    def create() -> tuple[int, int, int]:
-        office_id = create_office()
-        return (office_id, create_user(Role.caseworker, office_id=office_id),
-                create_user(Role.supervisor, office_id=office_id))
 
     return create

@@ -64,9 +64,11 @@ def test_demo_seed_creates_a_user_per_role_and_prints_logins_and_totp_uris(app):
     assert result.exit_code == 0, result.output
     for email in ("caseworker@demo.casework", "supervisor@demo.casework",
                   "auditor@demo.casework", "admin@demo.casework",
-                  "caseworker2@demo.casework", "supervisor2@demo.casework"):
+                  "caseworker2@demo.casework", "supervisor2@demo.casework",
+                  "supervisor.b@demo.casework"):
         assert email in result.output
-    assert result.output.count("otpauth://totp/") == 3
+    # Supervisors (three) and the admin enrol in TOTP.
+    assert result.output.count("otpauth://totp/") == 4
     with app.app_context():
         supervisor = db.session.scalar(select(User).where(User.email == "supervisor@demo.casework"))
         secret = supervisor.totp_secret

@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from casework.acknowledgement.demo import OfficeTeam, seed_workflow_demo
 from casework.auth import operations as auth_operations
 from casework.auth import totp
 from casework.auth.models import User
@@ -38,6 +39,8 @@ DEMO_USERS = [
     ("admin@demo.casework", "Daniel Okafor", Role.admin, None),
     ("caseworker2@demo.casework", "Rania Mahmoud", Role.caseworker, "TBQ"),
     ("supervisor2@demo.casework", "Yusuf Darwish", Role.supervisor, "TBQ"),
+    # A second RQA supervisor: decides appeals of the first one's decisions.
+    ("supervisor.b@demo.casework", "Nadia Saleh", Role.supervisor, "RQA"),
 ]
 
 LOGINS_FILE = "demo-logins.txt"
@@ -78,7 +81,15 @@ def seed_demo(password: str) -> list[DemoLogin]:
             uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
         logins.append(DemoLogin(user.email, str(user.role), office_code, uri))
     # Fictional incidents, households, losses and evidence in both offices.
-    seed_intake_demo(offices, users)
+    intake = seed_intake_demo(offices, users)
+    # Those cases taken to every stage of the workflow, by the users who would act.
+    seed_workflow_demo(intake.cases, {
+        "RQA": OfficeTeam(users["caseworker@demo.casework"],
+                          users["supervisor@demo.casework"],
+                          users["supervisor.b@demo.casework"]),
+        "TBQ": OfficeTeam(users["caseworker2@demo.casework"],
+                          users["supervisor2@demo.casework"]),
+    })
     return logins
 
 

@@ -175,6 +175,11 @@ DEMO_CASES = [
     ("TBQ", "missing_son", "RQA-2017-09-03", ["home_damaged"], "intake_no_consent"),
     ("TBQ", "parents_killed", "RQA-2017-10-12", ["home_destroyed", "other_property"],
      "register"),
+    # More RQA families, so that the workflow demo shows every stage in one office.
+    ("RQA", "home_destroyed", "RQA-2017-07-18", ["home_destroyed"], "register"),
+    ("RQA", "child_killed", "RQA-2017-09-25", ["home_damaged"], "register"),
+    ("RQA", "widow_with_children", "RQA-2017-08-21", ["livelihood"], "register"),
+    ("RQA", "amputation", "RQA-2017-06-28", ["other_property"], "register"),
 ]
 
 LOSS_VALUES = {  # USD, in cents

@@ -73,7 +73,7 @@ ACTION_LABELS = {
     CaseAction.uphold_appeal: _l("Uphold the appeal: review again"),
     CaseAction.dismiss_appeal: _l("Dismiss the appeal"),
     CaseAction.reopen: _l("Reopen the case"),
-    CaseAction.acknowledge: _l("Mark the acknowledgement delivered"),
+    CaseAction.acknowledge: _l("Acknowledge (when the apology is delivered)"),
     CaseAction.start_compensation: _l("Start compensation"),
     CaseAction.close: _l("Close the case"),
 }
