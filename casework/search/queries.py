@@ -9,17 +9,17 @@ their alphabets do not overlap, so one index over both columns serves both.
 
 - SQLite: the FTS5 table ``persons_fts`` (external content, kept in step by triggers).
 - PostgreSQL: a stored ``tsvector`` of ``name_ar_norm || ' ' || name_latin_norm`` ('simple'
-  configuration) with a GIN index, queried with prefix terms; the same semantics, so both
-  databases give the same results.
+  configuration) with a GIN index; the same semantics, so both databases give the same
+  results.
 
 Results are persons (with their case), newest first, keyset-paginated by person id. FTS5
 yields matches in that order, so a page is found without reading every match of a common
 name; on PostgreSQL a rare name's matches are read whole from the GIN index and sorted,
-and a common name's page is found by walking persons newest first. Reference matches come first, on the first page. Everything is scoped to the
-user's reach (casework.intake.queries.visible_to). A page takes three or four statements
-whatever the number of results: references, the page's person ids (on PostgreSQL: the
-matches of a rare name, then the cases among them the user may see), those persons with
-their cases.
+and a common name's page is found by walking persons newest first. Reference matches
+come first, on the first page. Everything is scoped to the user's reach
+(casework.intake.queries.visible_to). A page takes three or four statements whatever the
+number of results: references, the page's person ids (on PostgreSQL: the matches of a
+rare name, then the cases among them the user may see), those persons with their cases.
 """
 
 from __future__ import annotations
