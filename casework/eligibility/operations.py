@@ -43,7 +43,12 @@ from casework.eligibility.models import (
     ReviewActivityEvidence,
     ReviewStatus,
 )
-from casework.eligibility.rounds import current_criteria_version, current_review, open_appeal
+from casework.eligibility.rounds import (
+    current_criteria_version,
+    current_review,
+    latest_decision,
+    open_appeal,
+)
 from casework.extensions import db
 from casework.intake.editing import check_case_version, flush_case, touch_case
 from casework.intake.lifecycle import (
@@ -411,28 +416,23 @@ def lodge_appeal(case: Case, grounds: str | None, lodged_on: date | None,
                  evidence_ids: Iterable[int], actor: Any,
                  expected_version: int | None) -> Appeal:
     """Record the family's appeal of the ineligible decision, with its grounds and the new
-    evidence it rests on (upload the evidence to the case first)."""
+    evidence it rests on (upload the evidence to the case first).
+
+    The appeal is lodged within the window (checked by the lifecycle as of today), on a
+    date from the delivery of the decision up to today. Raises after the step on a wrong
+    date: the caller rolls the whole change back."""
     grounds = _required_text(grounds, "grounds", _l("Record the grounds of the appeal."))
     if lodged_on is None:
         raise InvalidInput(_l("Give the date the family lodged the appeal."), "lodged_on")
     evidence = _case_evidence(case, evidence_ids, "evidence")
-    check_case_version(case, expected_version)
-    decision = db.session.scalar(
-        select(EligibilityDecision)
-        .where(EligibilityDecision.case_id == case.id,
-               EligibilityDecision.outcome == DecisionOutcome.ineligible)
-        .order_by(EligibilityDecision.id.desc()).limit(1)
-    )
-    if decision is not None and decision.delivered_on is not None:
-        if lodged_on > office_today(case):
-            raise InvalidInput(_l("The date cannot be in the future."), "lodged_on")
-        if lodged_on < decision.delivered_on:
-            raise InvalidInput(_l("The decision was delivered on %(date)s: the appeal comes "
-                                  "after.", date=decision.delivered_on.isoformat()), "lodged_on")
-        if lodged_on > decision.appeal_due_on:
-            raise InvalidInput(_l("The appeal window closed on %(date)s.",
-                                  date=decision.appeal_due_on.isoformat()), "lodged_on")
+    # The lifecycle first (stage, role, the window as of today): a refusal answers 409.
     step = _step(case, CaseAction.appeal, actor, expected_version, grounds, "grounds")
+    decision = latest_decision(case)
+    if lodged_on > office_today(case):
+        raise InvalidInput(_l("The date cannot be in the future."), "lodged_on")
+    if lodged_on < decision.delivered_on:
+        raise InvalidInput(_l("The decision was delivered on %(date)s: the appeal comes "
+                              "after.", date=decision.delivered_on.isoformat()), "lodged_on")
     appeal = Appeal(
         case_id=case.id, decision_id=decision.id, grounds=grounds, lodged_on=lodged_on,
         recorded_by_id=_id(actor), recorded_at=step.at, lodged_transition_id=step.id,
