@@ -289,7 +289,7 @@ def test_compensation_waits_for_the_acknowledgement_by_default(app, case_at_stag
     case_id = case_at_stage(CaseStage.eligible)
     with app.app_context():
         case, actor = _case_and_actor(case_id)
-        with pytest.raises(TransitionRefused, match="COMPENSATION_BEFORE_ACKNOWLEDGEMENT"):
+        with pytest.raises(TransitionRefused, match="compensation before acknowledgement"):
             apply_case_transition(case, CaseAction.start_compensation, actor,
                                   expected_version=case.version)
 

@@ -302,3 +302,20 @@ def test_closing_is_offered_to_supervisors_only(app, case_at_stage, login_as):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id).stage == CaseStage.closed
+
+
+def test_text_entered_in_an_acknowledgement_is_shown_as_text_not_markup(
+        app, case_at_stage, record_acknowledgement):
+    script = "<script>alert(1)</script>"
+    case_id = case_at_stage(CaseStage.eligible)
+    acknowledgement_id = record_acknowledgement(case_id, acknowledging_party=script,
+                                                source=script)
+    with app.app_context():
+        caseworker_id = db.session.get(Case, case_id).assigned_to_id
+    client = app.test_client()
+    login(client, app, caseworker_id)
+    for url in (f"/cases/{case_id}", f"/acknowledgements/{acknowledgement_id}",
+                f"/acknowledgements/{acknowledgement_id}/delivery",
+                f"/acknowledgements/{acknowledgement_id}/edit"):
+        html = client.get(url).get_data(as_text=True)
+        assert script not in html and "&lt;script&gt;" in html, url

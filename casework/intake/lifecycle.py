@@ -261,7 +261,7 @@ def compensation_may_precede_acknowledgement(case: Case, actor: Any) -> Any:
     on an eligible case before the acknowledgement is delivered."""
     if not current_app.config.get("COMPENSATION_BEFORE_ACKNOWLEDGEMENT", False):
         return _l("Compensation starts once the acknowledgement and apology are delivered "
-                  "(the rule COMPENSATION_BEFORE_ACKNOWLEDGEMENT is off).")
+                  "(the rule “compensation before acknowledgement” is off).")
     return None
 
 
