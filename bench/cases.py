@@ -109,8 +109,11 @@ def logged_in(app, email: str, password: str):
     response = client.post("/login", data={"email": email, "password": password})
     if response.headers.get("Location", "").endswith("/login/totp"):
         with app.app_context():
-            secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
-        response = client.post("/login/totp", data={"code": pyotp.TOTP(secret).now()})
+            user = db.session.scalar(select(User).where(User.email == email))
+            # Each code is accepted once: after a recent login, the next one.
+            step = max(int(time.time() // 30), (user.totp_last_counter or 0) + 1)
+            code = pyotp.TOTP(user.totp_secret).generate_otp(step)
+        response = client.post("/login/totp", data={"code": code})
     if response.status_code != 302 or response.headers["Location"].endswith("/login"):
         raise SystemExit(f"cannot log in as {email}: wrong --password?")
     return client
