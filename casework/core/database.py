@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -22,8 +23,18 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        # Reads and writes of one request see one snapshot of the database.
+    if connection.dialect.name != "sqlite":
+        return
+    # Reads and writes of one request see one snapshot of the database. A request that may
+    # write (a form post, a command) takes the write lock when it begins: in WAL mode a
+    # transaction that read first cannot upgrade once another writer committed, so it would
+    # fail with "database is locked" instead of waiting its turn (busy_timeout).
+    if has_request_context() and request.method in READING_METHODS:
         connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
