@@ -520,6 +520,23 @@ def test_a_protected_witness_is_seen_by_the_assigned_caseworker_and_office_super
         assert "Open Witness Example" in html, who
 
 
+def test_a_protected_witness_statement_opens_only_for_those_who_see_the_identity(
+    login_as, office, caseworker, case, witness_statements, evidence_rows
+):
+    protected, unprotected = evidence_rows(case[0])[:2]
+    readers = {
+        "assigned caseworker": (caseworker, 200),
+        "supervisor of the office": (login_as(Role.supervisor, office_id=office), 200),
+        "other caseworker of the office": (login_as(Role.caseworker, office_id=office), 403),
+        "auditor": (login_as(Role.auditor), 403),
+    }
+    for who, (client, status) in readers.items():
+        assert client.get(f"/evidence/{protected.id}/download").status_code == status, who
+        assert client.get(f"/evidence/{unprotected.id}/download").status_code == 200, who
+        html = _page(client, case[0])
+        assert ('data-download="protected"' in html) is (status == 403), who
+
+
 def test_a_protected_witness_is_hidden_on_the_withdraw_page_too(
     login_as, office, case, witness_statements, evidence_rows
 ):

@@ -134,6 +134,15 @@ def upload(case_id: int):
 def download(evidence_id: int):
     evidence = _evidence(evidence_id)
     authorize(Action.download_evidence, evidence.case)
+    if evidence.identity_protected and not operations.may_see_witness_identity(
+        current_user, evidence.case
+    ):
+        # A protected witness's statement names the witness: it is shown to the same people
+        # who see the identity (the assigned caseworker and the office's supervisors).
+        abort(403, description=_(
+            "This evidence comes from a protected witness. Only the assigned caseworker and "
+            "the office's supervisors may open it."
+        ))
     path = current_store().path_for(evidence.sha256)
     if not path.is_file():
         current_app.logger.error(
