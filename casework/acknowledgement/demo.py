@@ -138,9 +138,9 @@ class Walk:
             "The incident is not verified by the official assessment or by field "
             "investigation; the family may appeal with new evidence.")
         decision = eligibility.decide(case, outcome, reasons, self.team.supervisor, None)
-        if outcome == "ineligible":
-            eligibility.record_decision_delivery(case, decision, office_today(case),
-                                                 self.team.caseworker)
+        # The decision letter reached the family (an ineligible one opens the appeal window).
+        eligibility.record_decision_delivery(case, decision, office_today(case),
+                                             self.team.caseworker)
 
     def make_eligible(self, case: Case) -> None:
         self.review(case)
