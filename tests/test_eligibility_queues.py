@@ -163,8 +163,13 @@ def test_the_queue_reads_its_order_from_an_index(app, create_office, recommended
         else:
             plan = "\n".join(str(row) for row in db.session.execute(
                 text(f"EXPLAIN QUERY PLAN {sql}")))
-        assert "ix_cases_office_id_stage_priority_id" in plan
-        assert "TEMP B-TREE" not in plan.upper()
+        if is_postgresql():
+            # The planner picks one of the (…stage, priority, id) indexes; either way the
+            # rows come in queue order, with no sort.
+            assert "Index Scan using ix_cases_" in plan and "Sort" not in plan, plan
+        else:
+            assert "ix_cases_office_id_stage_priority_id" in plan
+            assert "TEMP B-TREE" not in plan.upper()
 
 
 # The "to reconsider" queue
