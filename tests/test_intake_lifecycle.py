@@ -191,9 +191,10 @@ def test_a_stale_version_is_refused_and_changes_nothing(app, open_case):
 
 def test_a_role_outside_the_table_is_refused(app, open_case, create_user):
     case_id = open_case()
+    auditor_id = create_user(Role.auditor)
     with app.app_context():
         case = db.session.get(Case, case_id)
-        auditor = db.session.get(User, create_user(Role.auditor))
+        auditor = db.session.get(User, auditor_id)
         with pytest.raises(TransitionRefused, match="Your role may not"):
             apply_case_transition(case, CaseAction.register, auditor,
                                   expected_version=case.version)
