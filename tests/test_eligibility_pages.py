@@ -230,7 +230,11 @@ def test_caseworker_reviews_and_recommends_then_a_supervisor_decides(app, workfl
         reference = db.session.get(Case, case_id).reference
     assert reference in queue
     case_page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert f'href="/cases/{case_id}/decide"' in case_page
+    for outcome in ("eligible", "ineligible", "more_information"):
+        assert f'href="/cases/{case_id}/decide?outcome={outcome}"' in case_page
+    decide_page = supervisor.get(f"/cases/{case_id}/decide?outcome=ineligible").get_data(
+        as_text=True)
+    assert re.search(r'<input checked[^>]*value="ineligible"', decide_page)
     response = supervisor.post(f"/cases/{case_id}/decide", data={
         "outcome": "eligible", "reasons": "", "version": _version(app, case_id)})
     assert response.status_code == 302

@@ -167,10 +167,28 @@ register_case_section(CaseSection("eligibility", "eligibility/_case_section.html
                                   eligibility_section, order=15))
 
 
+# The outcome an action's link preselects on its page (one page serves several actions).
+ACTION_OUTCOMES = {
+    CaseAction.decide_eligible: "eligible",
+    CaseAction.decide_ineligible: "ineligible",
+    CaseAction.request_more_information: "more_information",
+    CaseAction.uphold_appeal: "upheld",
+    CaseAction.dismiss_appeal: "dismissed",
+}
+
+
 def case_action_page(case: Case, action: Any) -> str | None:
     """The page an action of the case lifecycle is taken on, when it has its own."""
     endpoint = ACTION_PAGES.get(action)
-    return url_for(endpoint, case_id=case.id) if endpoint else None
+    if endpoint is None:
+        return None
+    return url_for(endpoint, case_id=case.id, outcome=ACTION_OUTCOMES.get(action))
+
+
+def _preselect(field: Any) -> None:
+    wanted = request.args.get("outcome")
+    if wanted in {str(choice[0]) for choice in field.iter_choices()}:
+        field.data = wanted
 
 
 # Review: findings and activities
@@ -313,6 +331,7 @@ def decide(case_id: int):
     status = 200
     if request.method == "GET":
         _stamp(form, case)
+        _preselect(form.outcome)
     elif form.validate_on_submit():
         outcome = _submit(
             form, case,
@@ -400,6 +419,7 @@ def appeal_decide(case_id: int):
     status = 200
     if request.method == "GET":
         _stamp(form, case)
+        _preselect(form.outcome)
     elif form.validate_on_submit():
         outcome = _submit(
             form, case,
