@@ -675,3 +675,11 @@ def test_every_step_lands_in_the_audit_trail(app, workflow_case, audit_events):
     assert any(entity == "eligibility_decisions" for entity, _ in events)
     assert any(entity == "appeals" for entity, _ in events)
     assert any(entity == "eligibility_findings" for entity, _ in events)
+
+
+def test_reading_the_review_is_recorded_as_opening_the_case(app, workflow_case, client_for,
+                                                            audit_events):
+    people = workflow_case(CaseStage.under_review)
+    auditor = client_for("auditor")
+    assert auditor.get(f"/cases/{people.case_id}/review").status_code == 200
+    assert [event.case_id for event in audit_events("case.opened")] == [people.case_id]

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import Conflict, DomainError, InvalidInput
 from casework.core.forms import attach_error
@@ -230,6 +231,8 @@ def _review_context(case: Case, record: EligibilityRecord, round_number: int | N
 @requires(Action.view_case)
 def review(case_id: int):
     case = _case(case_id, Action.view_case)
+    # The review shows the case's findings, activities and witnesses: a sensitive read.
+    signals.case_opened.send(current_app._get_current_object(), case=case)
     record = queries.eligibility_record(case)
     round_number = request.args.get("round", type=int)
     context = _review_context(case, record, round_number)
@@ -330,6 +333,7 @@ def decide(case_id: int):
     form = DecisionForm()
     status = 200
     if request.method == "GET":
+        signals.case_opened.send(current_app._get_current_object(), case=case)
         _stamp(form, case)
         _preselect(form.outcome)
     elif form.validate_on_submit():
@@ -418,6 +422,7 @@ def appeal_decide(case_id: int):
     form = AppealDecisionForm()
     status = 200
     if request.method == "GET":
+        signals.case_opened.send(current_app._get_current_object(), case=case)
         _stamp(form, case)
         _preselect(form.outcome)
     elif form.validate_on_submit():
