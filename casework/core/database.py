@@ -30,11 +30,12 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def _begin_sqlite(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    # Reads and writes of one request see one snapshot of the database. A request that may
-    # write (a form post, a command) takes the write lock when it begins: in WAL mode a
-    # transaction that read first cannot upgrade once another writer committed, so it would
-    # fail with "database is locked" instead of waiting its turn (busy_timeout).
-    if has_request_context() and request.method in READING_METHODS:
-        connection.exec_driver_sql("BEGIN")
-    else:
+    # Reads and writes of one request see one snapshot of the database. A form post takes
+    # the write lock when it begins: in WAL mode a transaction that read first cannot upgrade
+    # once another writer committed, so concurrent posts would fail with "database is locked"
+    # instead of waiting their turn (busy_timeout). Commands and jobs keep a deferred BEGIN:
+    # they may hold a reading session open while another one writes.
+    if has_request_context() and request.method not in READING_METHODS:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
