@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from casework.auth import passwords, totp

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from casework.core.errors import InvalidInput
 
 
-
 @cache
 def _hasher_with(time_cost: int, memory_cost: int) -> PasswordHasher:
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)  # argon2id

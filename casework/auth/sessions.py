@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
