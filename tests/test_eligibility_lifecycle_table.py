@@ -125,13 +125,10 @@ def _prepare(case: Case, action: CaseAction, people, survivor_id: int | None) ->
 def test_forbidden_combinations_are_refused_and_change_nothing(
         app, stage, case_at, create_user):
     people = case_at(stage)
+    user_ids = {Role.caseworker: people.caseworker_id, Role.supervisor: people.supervisor_id,
+                Role.auditor: create_user(Role.auditor), Role.admin: create_user(Role.admin)}
     with app.app_context():
-        users = {
-            Role.caseworker: db.session.get(User, people.caseworker_id),
-            Role.supervisor: db.session.get(User, people.supervisor_id),
-            Role.auditor: db.session.get(User, create_user(Role.auditor)),
-            Role.admin: db.session.get(User, create_user(Role.admin)),
-        }
+        users = {role: db.session.get(User, user_id) for role, user_id in user_ids.items()}
         case = db.session.get(Case, people.case_id)
         version, steps = case.version, db.session.scalar(
             select(func.count()).select_from(CaseTransition))
@@ -166,9 +163,9 @@ def test_allowed_combinations_are_stopped_only_by_their_preconditions(
     people = case_at(stage)
     survivor_id = (open_case(people.office_id, caseworker_id=people.caseworker_id)
                    if action == CaseAction.merge else None)
+    actor_id = _actor_for(role, action, people, people.office_id, create_user)
     with app.app_context():
-        actor = db.session.get(
-            User, _actor_for(role, action, people, people.office_id, create_user))
+        actor = db.session.get(User, actor_id)
         case = db.session.get(Case, people.case_id)
         _prepare(case, action, people, survivor_id)
         transition = CASE_TRANSITIONS[(stage, action)]
