@@ -404,7 +404,8 @@ def record_decision_delivery(case: Case, decision: EligibilityDecision, delivere
         if case.stage == CaseStage.ineligible:
             # The ineligible stage's deadline: the end of the appeal window.
             case.due_on = decision.appeal_due_on
-            touch_case(case, actor)
+    # Bumps the case's version: of two deliveries recorded at once, one is refused.
+    touch_case(case, actor)
     flush_case(case)
     return decision
 
