@@ -69,6 +69,7 @@ def test_generated_households_follow_the_intake_rules(app, create_office):
                     assert person.incident_id in incident_dates
                     if person.date_of_birth is not None:
                         assert person.date_of_birth <= incident_dates[person.incident_id]
+                    assert person.birth_year <= incident_dates[person.incident_id].year
                 else:
                     assert person.incident_id is None
                 assert not (person.is_payee and not person.is_alive)

@@ -449,7 +449,8 @@ class HouseholdMaker:
                 family if male else rng.choice(FAMILY_NAMES), Sex.male if male else Sex.female,
                 Relationship.father if male else Relationship.mother, 60, 90)
         if not any(p.harm in VICTIM_HARMS for p in persons):
-            victim = rng.choice(persons)
+            # Every claim has a victim: the head (an adult, born before the strike) was injured.
+            victim = persons[0]
             victim.harm, victim.incident_id = Harm.injured, incident.id
             victim.injury_severity = "moderate"
         self._choose_payee(persons, recorded_on)
