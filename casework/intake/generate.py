@@ -343,6 +343,8 @@ class SyntheticPerson:
 class Household:
     persons: list[SyntheticPerson]
     family: tuple[str, tuple[str, ...]]
+    # The incidents it claims for (a household registered twice claims for the same).
+    incidents: list[IncidentInfo]
 
 
 @dataclass
@@ -454,7 +456,7 @@ class HouseholdMaker:
             victim.harm, victim.incident_id = Harm.injured, incident.id
             victim.injury_severity = "moderate"
         self._choose_payee(persons, recorded_on)
-        household = Household(persons, family)
+        household = Household(persons, family, incidents)
         self.recent.append(household)
         return household
 
@@ -489,7 +491,7 @@ class HouseholdMaker:
                 person.incident_id, person.date_of_birth, person.approximate_age,
                 person.age_as_of, person.injury_severity, person.has_disability,
                 person.is_payee))
-        return Household(persons, original.family)
+        return Household(persons, original.family, original.incidents)
 
 
 class NameColumns:
@@ -651,6 +653,7 @@ class CaseGenerator:
                 if second.id != first.id:
                     incidents.append(second)
             household = self.households.make(incidents, created.date())
+            incidents = household.incidents
             stage = rng.choices(self.stages, self.stage_weights)[0]
             plans.append((created, office, incidents, household, stage))
             wanted[(office.id, created.year)] += 1
