@@ -683,3 +683,11 @@ def test_reading_the_review_is_recorded_as_opening_the_case(app, workflow_case, 
     auditor = client_for("auditor")
     assert auditor.get(f"/cases/{people.case_id}/review").status_code == 200
     assert [event.case_id for event in audit_events("case.opened")] == [people.case_id]
+
+
+def test_the_history_names_steps_that_keep_the_stage(app, workflow_case, client_for):
+    people = workflow_case(CaseStage.eligible)
+    page = client_for("caseworker", people).get(f"/cases/{people.case_id}").get_data(
+        as_text=True)
+    assert "Under review · Recommend a decision" in page
+    assert "Under review → Eligible" in page
