@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
@@ -22,6 +23,7 @@ from casework.intake.names import person_name_columns
 from casework.intake.validation import CaseDetails, PersonDetails
 from casework.intake.vulnerability import derive_flags, derive_priority
 from casework.search.queries import search_cases
+from tests.conftest import is_postgresql
 
 
 def _generate(app, *args: str):
@@ -156,3 +158,24 @@ def test_generation_needs_existing_offices_and_is_refused_in_production(app, cre
     assert result.exit_code != 0 and "refused" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+@pytest.mark.skipif(is_postgresql(), reason="the bulk load that sets indexes aside is SQLite's")
+def test_the_sqlite_bulk_load_puts_back_every_index_and_trigger(app, create_office):
+    create_office("RQA")
+
+    def schema() -> set:
+        with app.app_context():
+            return set(db.session.execute(text(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')")))
+
+    before = schema()
+    assert _generate(app, "--cases", "120", "--offices", "RQA", "--batch-size", "100").exit_code == 0
+    assert schema() == before
+    with app.app_context():
+        # Every generated person is in the rebuilt full-text index.
+        for person_id, key in db.session.execute(select(Person.id, Person.name_latin_norm)):
+            found = db.session.scalars(text(
+                "SELECT rowid FROM persons_fts WHERE persons_fts MATCH :q"),
+                {"q": '"' + key.split()[-1] + '"'}).all()
+            assert person_id in found
