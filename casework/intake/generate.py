@@ -15,8 +15,9 @@ are audited). Everything else stays as the application would have it:
 - stages follow the case lifecycle table (casework.intake.lifecycle.CASE_TRANSITIONS):
   each case is moved along the shortest path of transitions to its stage, and every
   step is written as a transition row;
-- the normalised name columns come from casework.intake.names.person_name_columns
-  (on SQLite the FTS triggers index them as rows arrive).
+- the normalised name columns come from casework.intake.names.person_name_columns, and
+  the full-text index is kept (PostgreSQL: its generated column; SQLite: rebuilt at the
+  end of the load, see SQLiteBulkLoad).
 
 Names are fictional: common given names and family names combined at random, with the
 usual transliteration variants (Mohammed / Muhammad, al-Hassan / Al Hasan), so that
