@@ -179,8 +179,8 @@ def test_a_missing_column_is_reported_on_the_header_row(app, create_office, csv_
     create_office("RQA")
     header = [name for name in HEADER if name != "harm"]
     found = problems(app, csv_file(_file(), header=header))
-    assert (1, "harm") in [(r, c) for r, c, _m in found]
-    assert any("person rows need it (first on row 4)" in m for _r, _c, m in found)
+    assert [(r, c) for r, c, _m in found] == [(1, "harm")]
+    assert "person rows need it (first on row 4)" in found[0][2]
 
 
 def test_an_unknown_column_is_reported_on_the_header_row(app, create_office, csv_file):

@@ -644,7 +644,6 @@ class FileChecker:
         self.case_rows: dict[str, int] = {}
         self.users: dict[str, User | None] = {}
         self.missing_columns: set[str] = set()
-        self.header: set[str] | None = None
         self.household: Household | None = None
 
     # Lookups (cached: each distinct value is looked up once).
@@ -690,6 +689,7 @@ class FileChecker:
                         "The column is missing from the header; %(kind)s rows need it (first on "
                         "row %(row)d).", kind=kind, row=reader.row))
                 reader.ok = False
+                reader.bad_columns.add(column.name)
             elif kind in column.required_for and not reader.values.get(column.name):
                 reader.problem(column.name, _("This column is required on %(kind)s rows.",
                                               kind=kind))
