@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 from casework.intake.models.cases import Case, Language
 
@@ -102,9 +102,6 @@ FAMILY_RESPONSE_LABELS = {
 }
 
 
-def _enum(enum_class: type[StrEnum], length: int = 30):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
-
 
 class Acknowledgement(db.Model):
     __tablename__ = "acknowledgements"
@@ -126,13 +123,13 @@ class Acknowledgement(db.Model):
     # E.g. "Combined Joint Task Force – Operation Inherent Resolve (the coalition)".
     acknowledging_party: Mapped[str] = mapped_column(String(300))
     acknowledged_on: Mapped[date] = mapped_column(Date)
-    responsibility: Mapped[Responsibility] = mapped_column(_enum(Responsibility))
+    responsibility: Mapped[Responsibility] = mapped_column(string_enum(Responsibility, 30))
     # Where the acknowledgement was made, e.g. "Monthly civilian casualty report, July 2018".
     source: Mapped[str | None] = mapped_column(String(500))
 
     # The apology, in the family's language (the case's preferred language when recorded).
     apology_text: Mapped[str | None] = mapped_column(Text)
-    apology_language: Mapped[Language | None] = mapped_column(_enum(Language, 2))
+    apology_language: Mapped[Language | None] = mapped_column(string_enum(Language, 2))
 
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -141,7 +138,7 @@ class Acknowledgement(db.Model):
 
     # Delivery to the family: how, when, by whom (a person, not necessarily a user).
     delivered_on: Mapped[date | None] = mapped_column(Date)
-    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(_enum(DeliveryMethod, 20))
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(string_enum(DeliveryMethod, 20))
     delivered_by: Mapped[str | None] = mapped_column(String(300))
     delivery_notes: Mapped[str | None] = mapped_column(Text)
     delivery_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -194,7 +191,7 @@ class AcknowledgementFact(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acknowledgement_id: Mapped[int] = mapped_column(ForeignKey("acknowledgements.id"))
-    kind: Mapped[FactKind] = mapped_column(_enum(FactKind))
+    kind: Mapped[FactKind] = mapped_column(string_enum(FactKind, 30))
     # The order letters list the facts in (FactKind's order).
     position: Mapped[int] = mapped_column(Integer)
     disclosed: Mapped[bool] = mapped_column(Boolean)
@@ -221,7 +218,7 @@ class FamilyResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acknowledgement_id: Mapped[int] = mapped_column(ForeignKey("acknowledgements.id"))
-    response: Mapped[FamilyResponseKind] = mapped_column(_enum(FamilyResponseKind, 20))
+    response: Mapped[FamilyResponseKind] = mapped_column(string_enum(FamilyResponseKind, 20))
     # The day the family responded (for no_response: the day the caseworker noted it).
     responded_on: Mapped[date] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)

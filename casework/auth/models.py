@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.authz import Role
-from casework.core.models import AdministrativeRecord, Office, UTCDateTime, utcnow
+from casework.core.models import AdministrativeRecord, Office, UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 # Roles that must confirm a TOTP code at every login.
@@ -31,7 +31,7 @@ class User(AdministrativeRecord, UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
-        db.Enum(Role, native_enum=False, length=20, validate_strings=True)
+        string_enum(Role)
     )
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,14 @@ class UTCDateTime(db.TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def string_enum(enum_class: type[StrEnum], length: int = 20) -> db.Enum:
+    """An enum column stored as its value in a plain string column, checked on write.
+
+    No native database enum: a later issue adds a stage or a kind without ALTER TYPE.
+    """
+    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
 
 
 class AdministrativeRecord:

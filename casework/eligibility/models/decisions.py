@@ -16,16 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
     from casework.eligibility.models.reviews import Review
     from casework.intake.models.evidence import Evidence
 
-
-def _enum(enum_class: type[StrEnum], length: int = 20):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
 
 
 class DecisionOutcome(StrEnum):
@@ -70,7 +67,7 @@ class EligibilityDecision(db.Model):
     review_id: Mapped[int] = mapped_column(ForeignKey("eligibility_reviews.id"), unique=True)
     # The step in the case history the decision made.
     transition_id: Mapped[int] = mapped_column(ForeignKey("case_transitions.id"), unique=True)
-    outcome: Mapped[DecisionOutcome] = mapped_column(_enum(DecisionOutcome))
+    outcome: Mapped[DecisionOutcome] = mapped_column(string_enum(DecisionOutcome))
     reasons: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -135,7 +132,7 @@ class Appeal(db.Model):
         ForeignKey("case_transitions.id"), unique=True
     )
 
-    outcome: Mapped[AppealOutcome | None] = mapped_column(_enum(AppealOutcome))
+    outcome: Mapped[AppealOutcome | None] = mapped_column(string_enum(AppealOutcome))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,12 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
-
-
-def _enum(enum_class: type[StrEnum], length: int = 20):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
 
 
 class ReconsiderationTrigger(StrEnum):
@@ -55,7 +51,7 @@ class ReconsiderationEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
-    trigger: Mapped[ReconsiderationTrigger] = mapped_column(_enum(ReconsiderationTrigger))
+    trigger: Mapped[ReconsiderationTrigger] = mapped_column(string_enum(ReconsiderationTrigger))
     # The stage the case was at when the fact arrived.
     case_stage: Mapped[str] = mapped_column(String(20))
     # What changed: the new evidence, or the incident and its assessment (before -> after).
@@ -68,7 +64,7 @@ class ReconsiderationEntry(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     status: Mapped[ReconsiderationStatus] = mapped_column(
-        _enum(ReconsiderationStatus), default=ReconsiderationStatus.open
+        string_enum(ReconsiderationStatus), default=ReconsiderationStatus.open
     )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -29,16 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
     from casework.eligibility.models.criteria import CriteriaVersion, Criterion
     from casework.intake.models.evidence import Evidence
 
-
-def _enum(enum_class: type[StrEnum], length: int = 20):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
 
 
 class ReviewReason(StrEnum):
@@ -119,12 +116,12 @@ class Review(db.Model):
     criteria_version_id: Mapped[int] = mapped_column(
         ForeignKey("eligibility_criteria_versions.id")
     )
-    opened_because: Mapped[ReviewReason] = mapped_column(_enum(ReviewReason))
+    opened_because: Mapped[ReviewReason] = mapped_column(string_enum(ReviewReason))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus), default=ReviewStatus.open)
+    status: Mapped[ReviewStatus] = mapped_column(string_enum(ReviewStatus), default=ReviewStatus.open)
 
-    recommendation: Mapped[Recommendation | None] = mapped_column(_enum(Recommendation))
+    recommendation: Mapped[Recommendation | None] = mapped_column(string_enum(Recommendation))
     recommendation_reasons: Mapped[str | None] = mapped_column(Text)
     recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -151,7 +148,7 @@ class Finding(db.Model):
     # Denormalised so that the audit trail files the row under its case.
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     criterion_id: Mapped[int] = mapped_column(ForeignKey("eligibility_criteria.id"))
-    value: Mapped[FindingValue] = mapped_column(_enum(FindingValue))
+    value: Mapped[FindingValue] = mapped_column(string_enum(FindingValue))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -191,7 +188,7 @@ class ReviewActivity(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     # The round open when it was recorded, if any.
     review_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_reviews.id"))
-    kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind))
+    kind: Mapped[ActivityKind] = mapped_column(string_enum(ActivityKind))
     occurred_on: Mapped[date] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(300))
     # Who took part: staff, witnesses, survivors.

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
@@ -129,9 +129,6 @@ class FlagSet(db.TypeDecorator):
         return None if value is None else VulnerabilityFlag(value)
 
 
-def _enum(enum_class: type[StrEnum], length: int = 20):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
-
 
 class CaseIncident(db.Model):
     """Links a case to an incident it claims for (a mapped row, so the audit trail sees it)."""
@@ -167,7 +164,7 @@ class Case(db.Model):
     # OFFICE-YEAR-NUMBER, e.g. RQA-2026-000123; see casework.intake.references.
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
-    stage: Mapped[CaseStage] = mapped_column(_enum(CaseStage), default=CaseStage.intake)
+    stage: Mapped[CaseStage] = mapped_column(string_enum(CaseStage), default=CaseStage.intake)
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The date the current stage's deadline falls on (none when the stage has none).
     due_on: Mapped[date | None] = mapped_column(Date)
@@ -188,8 +185,8 @@ class Case(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_notes: Mapped[str | None] = mapped_column(String(500))
     current_address: Mapped[str | None] = mapped_column(Text)
-    preferred_language: Mapped[Language] = mapped_column(_enum(Language, 2))
-    delivery_channel: Mapped[DeliveryChannel] = mapped_column(_enum(DeliveryChannel))
+    preferred_language: Mapped[Language] = mapped_column(string_enum(Language, 2))
+    delivery_channel: Mapped[DeliveryChannel] = mapped_column(string_enum(DeliveryChannel))
 
     # Informed consent: when it was given, who recorded it, and which text was read.
     consent_given_on: Mapped[date | None] = mapped_column(Date)
@@ -257,8 +254,8 @@ class CaseTransition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    from_stage: Mapped[CaseStage] = mapped_column(_enum(CaseStage))
-    to_stage: Mapped[CaseStage] = mapped_column(_enum(CaseStage))
+    from_stage: Mapped[CaseStage] = mapped_column(string_enum(CaseStage))
+    to_stage: Mapped[CaseStage] = mapped_column(string_enum(CaseStage))
     action: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

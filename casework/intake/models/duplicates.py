@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 
@@ -62,7 +62,7 @@ class DuplicateDecision(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     outcome: Mapped[DuplicateOutcome] = mapped_column(
-        db.Enum(DuplicateOutcome, native_enum=False, length=20, validate_strings=True)
+        string_enum(DuplicateOutcome)
     )
     # The candidate score when the decision was taken, for later review.
     score: Mapped[int] = mapped_column(SmallInteger)

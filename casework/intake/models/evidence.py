@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Evidence(db.Model):
     # The household member the evidence concerns (e.g. a death certificate), if one.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     kind: Mapped[EvidenceKind] = mapped_column(
-        db.Enum(EvidenceKind, native_enum=False, length=30, validate_strings=True)
+        string_enum(EvidenceKind, 30)
     )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 
@@ -80,9 +80,6 @@ CREDIBILITY_LABELS = {
 }
 
 
-def _enum(enum_class: type[StrEnum], length: int = 30):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
-
 
 class Incident(SharedRecord, db.Model):
     __tablename__ = "incidents"
@@ -98,12 +95,12 @@ class Incident(SharedRecord, db.Model):
     city: Mapped[str] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    weapon: Mapped[Weapon] = mapped_column(_enum(Weapon))
+    weapon: Mapped[Weapon] = mapped_column(string_enum(Weapon, 30))
     weapon_detail: Mapped[str | None] = mapped_column(String(200))
     stated_target: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     # The latest entry of the assessment history, kept here for lists and filters.
-    credibility: Mapped[Credibility] = mapped_column(_enum(Credibility, 20))
+    credibility: Mapped[Credibility] = mapped_column(string_enum(Credibility, 20))
     credibility_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -141,7 +138,7 @@ class IncidentParty(SharedRecord, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[PartyRole] = mapped_column(_enum(PartyRole))
+    role: Mapped[PartyRole] = mapped_column(string_enum(PartyRole, 30))
 
     incident: Mapped[Incident] = relationship(back_populates="parties")
 
@@ -170,7 +167,7 @@ class CredibilityAssessment(SharedRecord, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
-    status: Mapped[Credibility] = mapped_column(_enum(Credibility, 20))
+    status: Mapped[Credibility] = mapped_column(string_enum(Credibility, 20))
     assessed_on: Mapped[date] = mapped_column(Date)
     # E.g. "Coalition monthly civilian casualty report, July 2018".
     source: Mapped[str] = mapped_column(String(500))

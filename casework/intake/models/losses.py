@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class Loss(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     kind: Mapped[LossKind] = mapped_column(
-        db.Enum(LossKind, native_enum=False, length=20, validate_strings=True)
+        string_enum(LossKind)
     )
     description: Mapped[str | None] = mapped_column(String(1000))
     # Money: an integer in the currency's minor units, with its ISO 4217 code.

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.models import UTCDateTime, utcnow
+from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:
@@ -112,9 +112,6 @@ def age_on(day: date, date_of_birth: date | None, approximate_age: int | None,
     return None
 
 
-def _enum(enum_class: type[StrEnum], length: int = 20):
-    return db.Enum(enum_class, native_enum=False, length=length, validate_strings=True)
-
 
 class Person(db.Model):
     __tablename__ = "persons"
@@ -147,7 +144,7 @@ class Person(db.Model):
     # The victim this person is, once confirmed the same as persons in other cases
     # (casework.duplicates); compensation pays each victim at most once.
     victim_id: Mapped[int | None] = mapped_column(ForeignKey("victims.id"))
-    sex: Mapped[Sex] = mapped_column(_enum(Sex, 10))
+    sex: Mapped[Sex] = mapped_column(string_enum(Sex, 10))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     # An approximate age in years, as of `age_as_of` (for a person killed: the incident
     # date, i.e. their age when killed; otherwise the day it was recorded).
@@ -156,9 +153,9 @@ class Person(db.Model):
     # Exact from the date of birth, else estimated from the approximate age: for
     # age-based rules in SQL and for duplicate blocking.
     birth_year: Mapped[int | None] = mapped_column(SmallInteger)
-    relationship_to_head: Mapped[Relationship] = mapped_column(_enum(Relationship))
-    harm: Mapped[Harm] = mapped_column(_enum(Harm, 10))
-    injury_severity: Mapped[InjurySeverity | None] = mapped_column(_enum(InjurySeverity, 10))
+    relationship_to_head: Mapped[Relationship] = mapped_column(string_enum(Relationship))
+    harm: Mapped[Harm] = mapped_column(string_enum(Harm, 10))
+    injury_severity: Mapped[InjurySeverity | None] = mapped_column(string_enum(InjurySeverity, 10))
     has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     disability_description: Mapped[str | None] = mapped_column(String(300))
     is_payee: Mapped[bool] = mapped_column(Boolean, default=False)
