@@ -86,6 +86,12 @@ def _delete_all_rows() -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+            # Planner statistics left by a test that ran ANALYZE (demo generate) would steer
+            # the next tests' query plans by data that is gone.
+            if connection.execute(text(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first():
+                connection.execute(text("DELETE FROM sqlite_stat1"))
+                connection.execute(text("ANALYZE sqlite_schema"))
 
 
 @pytest.fixture(autouse=True)
