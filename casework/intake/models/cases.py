@@ -153,6 +153,8 @@ class Case(db.Model):
         Index("ix_cases_office_id_stage_id", "office_id", "stage", "id"),
         Index("ix_cases_office_id_due_on_id", "office_id", "due_on", "id"),
         Index("ix_cases_assigned_to_id_priority_id", "assigned_to_id", "priority", "id"),
+        Index("ix_cases_office_id_assigned_to_id_priority_id", "office_id", "assigned_to_id",
+              "priority", "id"),
         # Auditors list across offices.
         Index("ix_cases_priority_id", "priority", "id"),
         Index("ix_cases_stage_priority_id", "stage", "priority", "id"),
