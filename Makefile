@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 PYTHON ?= python3
+# Two workers: one per core of the reference machine; each has its own database.
+PYTEST_ARGS ?= -n 2 -q
 
 .PHONY: run test install translations lint bench
 

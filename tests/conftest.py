@@ -14,7 +14,7 @@ import time
 import pyotp
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from casework import create_app
 from casework.auth import operations as auth_operations
@@ -34,9 +34,31 @@ pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit", "tests.fixtu
 
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # Each pytest-xdist worker gets a database of its own next to the one given.
+        url = _create_database(make_url(url), f"{make_url(url).database}_{worker}")
+    return url
+
+
+def _create_database(url, name: str) -> str:
+    server = create_engine(url.set(drivername="postgresql+psycopg", database="postgres"),
+                           isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def engine_options() -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if is_postgresql():
+        # The suite's commits need not survive a power cut: no fsync wait at each commit.
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    return options
 
 
 def is_postgresql() -> bool:
@@ -61,6 +83,7 @@ def app(tmp_path_factory):
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8192,
             "SERVER_NAME": None,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         }
     )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
@@ -80,9 +103,11 @@ def _delete_all_rows() -> None:
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Replica mode skips triggers, including the audit table's refusal of TRUNCATE.
+            # Replica mode skips triggers: the audit table's refusal of DELETE and the foreign
+            # key checks. DELETE of a few rows is ~20 times faster than TRUNCATE of every table.
             connection.execute(text("SET LOCAL session_replication_role = replica"))
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
