@@ -115,7 +115,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.assess_incident: Permission(_roles(Role.supervisor), Scope.shared),
     Action.import_cases: Permission(_roles(Role.supervisor), Scope.office),
     Action.upload_evidence: Permission(CASE_WORKERS, Scope.office),
-    # Auditors may download evidence (each download is audited); only case workers add or withdraw.
+    # Auditors may download evidence (each download is audited), except a protected witness's
+    # statement (intake.evidence_controllers.download); only case workers add or withdraw.
     Action.download_evidence: Permission(CASE_READERS, Scope.office, read_only=True),
     Action.withdraw_evidence: Permission(CASE_WORKERS, Scope.office),
     # Search lists only the cases the user's office scope reaches (auditors: every office).
