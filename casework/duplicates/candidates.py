@@ -328,11 +328,13 @@ def blocked_case_ids(case: Case) -> list[int]:
     return sorted((i for i in best if best[i] > 0), key=lambda i: (-best[i], -i))
 
 
-def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOLD) -> list[Candidate]:
+def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOLD,
+                              max_cases: int = MAX_CANDIDATE_CASES) -> list[Candidate]:
     """Other cases that may be the same household or claim for the same person, best first.
 
-    Decided pairs and merged cases are left out. A fixed number of statements, whatever
-    the number of cases or household members.
+    Decided pairs and merged cases are left out. At most `max_cases` of the best-blocked
+    cases are loaded and scored. A fixed number of statements, whatever the number of
+    cases or household members.
     """
     if not case.persons:
         return []
@@ -342,7 +344,7 @@ def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOL
         if person.name_ar_norm is None and person.name_latin_norm is None:
             fill_name_columns(person)
     decided = _decided_case_ids(case)
-    case_ids = [i for i in blocked_case_ids(case) if i not in decided][:MAX_CANDIDATE_CASES]
+    case_ids = [i for i in blocked_case_ids(case) if i not in decided][:max_cases]
     if not case_ids:
         return []
     others = db.session.scalars(

@@ -171,12 +171,16 @@ def duplicates_section(case: Case, user: Any) -> dict | None:
     """Possible duplicates, shown on the case page (so right after intake saves a case)."""
     if not can(user, Action.view_duplicates, case):
         return None
-    candidates = [] if case.stage == CaseStage.merged else find_duplicate_candidates(case)
+    # The case page scores only the best-blocked few (every opening of a case pays for it);
+    # the duplicates page scores them all.
+    candidates = [] if case.stage == CaseStage.merged else find_duplicate_candidates(
+        case, max_cases=SECTION_LIMIT + 1)
     merged_into = queries.case_references([case.merged_into_id]) if case.merged_into_id else {}
     return {
         "case": case,
         "candidates": candidates[:SECTION_LIMIT],
         "count": len(candidates),
+        "more": len(candidates) > SECTION_LIMIT,
         "details": {c.case.id: shows_details(user, case, c.case) for c in candidates},
         "merged_into": merged_into.get(case.merged_into_id),
     }
