@@ -309,7 +309,7 @@ def _block_rank(person: Person, other: Any) -> int:
     return rank
 
 
-def blocked_case_ids(case: Case) -> list[int]:
+def blocked_case_ids(case: Case, max_blocked: int = MAX_BLOCKED_PERSONS) -> list[int]:
     """Other cases with a member in one of this case's blocks, most promising first."""
     condition = _blocking_condition(case)
     if condition is None:
@@ -318,7 +318,7 @@ def blocked_case_ids(case: Case) -> list[int]:
         select(Person.case_id, Person.incident_id, Person.sex, Person.birth_year,
                Person.name_key_ar, Person.name_key_latin, Person.full_name_key)
         .where(condition, Person.case_id != case.id)
-        .limit(MAX_BLOCKED_PERSONS)
+        .limit(max_blocked)
     ).all()
     best: dict[int, int] = {}
     for other in blocked:
@@ -329,12 +329,13 @@ def blocked_case_ids(case: Case) -> list[int]:
 
 
 def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOLD,
-                              max_cases: int = MAX_CANDIDATE_CASES) -> list[Candidate]:
+                              max_cases: int = MAX_CANDIDATE_CASES,
+                              max_blocked: int = MAX_BLOCKED_PERSONS) -> list[Candidate]:
     """Other cases that may be the same household or claim for the same person, best first.
 
-    Decided pairs and merged cases are left out. At most `max_cases` of the best-blocked
-    cases are loaded and scored. A fixed number of statements, whatever the number of
-    cases or household members.
+    Decided pairs and merged cases are left out. At most `max_blocked` members are blocked
+    and `max_cases` of the best-blocked cases loaded and scored. A fixed number of
+    statements, whatever the number of cases or household members.
     """
     if not case.persons:
         return []
@@ -344,7 +345,7 @@ def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOL
         if person.name_ar_norm is None and person.name_latin_norm is None:
             fill_name_columns(person)
     decided = _decided_case_ids(case)
-    case_ids = [i for i in blocked_case_ids(case) if i not in decided][:max_cases]
+    case_ids = [i for i in blocked_case_ids(case, max_blocked) if i not in decided][:max_cases]
     if not case_ids:
         return []
     others = db.session.scalars(

@@ -49,6 +49,9 @@ from casework.intake.models.duplicates import DUPLICATE_OUTCOME_LABELS
 from casework.intake.sections import CaseSection, register_case_section
 
 SECTION_LIMIT = 5
+# Members blocked for the case page's short list: enough for the household's own namesakes
+# in its incidents, not every namesake in a million cases (the duplicates page takes all).
+SECTION_MAX_BLOCKED = 1000
 
 
 def shows_details(user: Any, case: Case, other: Case) -> bool:
@@ -174,7 +177,7 @@ def duplicates_section(case: Case, user: Any) -> dict | None:
     # The case page scores only the best-blocked few (every opening of a case pays for it);
     # the duplicates page scores them all.
     candidates = [] if case.stage == CaseStage.merged else find_duplicate_candidates(
-        case, max_cases=SECTION_LIMIT + 1)
+        case, max_cases=SECTION_LIMIT + 1, max_blocked=SECTION_MAX_BLOCKED)
     merged_into = queries.case_references([case.merged_into_id]) if case.merged_into_id else {}
     return {
         "case": case,
