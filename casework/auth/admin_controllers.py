@@ -13,7 +13,7 @@ from casework.auth.forms import NewUserForm, UserForm
 from casework.auth.models import User
 from casework.core.authz import Action, authorize, requires
 from casework.core.errors import DomainError
-from casework.core.forms import attach_error
+from casework.core.forms import show_error
 from casework.core.models import Office
 from casework.core.pagination import page_by_id, parse_after
 from casework.extensions import db
@@ -51,8 +51,7 @@ def user_new():
             if not form.active.data:
                 operations.update_user(user, user.name, user.role, user.office, active=False)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
@@ -73,8 +72,7 @@ def user_edit(user_id: int):
                 form.active.data,
             )
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s saved.", email=user.email), "success")

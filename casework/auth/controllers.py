@@ -15,7 +15,7 @@ from casework.auth.sessions import end_session, start_session
 from casework.core import signals
 from casework.core.authz import Action, public, requires
 from casework.core.errors import DomainError
-from casework.core.forms import attach_error
+from casework.core.forms import show_error
 from casework.core.web import safe_next_url
 from casework.extensions import db, limiter
 
@@ -171,8 +171,7 @@ def change_password():
         try:
             operations.change_own_password(user, form.current_password.data, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             # Every other session ended with the old token; this one continues.

@@ -13,7 +13,7 @@ from casework.auth.operations import set_locale
 from casework.core import operations
 from casework.core.authz import Action, authorize, public, requires
 from casework.core.errors import DomainError
-from casework.core.forms import NewOfficeForm, OfficeForm, attach_error
+from casework.core.forms import NewOfficeForm, OfficeForm, show_error
 from casework.core.i18n import LANGUAGE_COOKIE, supported
 from casework.core.models import Office
 from casework.core.pagination import page_by_id, parse_after
@@ -67,8 +67,7 @@ def office_new():
         try:
             office = operations.create_office(form.code.data, form.name.data, form.timezone.data)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Office %(code)s created.", code=office.code), "success")
@@ -85,8 +84,7 @@ def office_edit(office_id: int):
         try:
             operations.update_office(office, form.name.data, form.timezone.data)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Office %(code)s saved.", code=office.code), "success")

@@ -8,6 +8,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from casework.core.errors import DomainError
+from casework.extensions import db
 
 TIMEZONE_CHOICES = sorted(available_timezones())
 
@@ -34,3 +35,9 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
             form[name].errors = [*form[name].errors, error.message]
             return
     form.form_errors.append(error.message)
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Roll the failed change back and show its error on the form: nothing half-written."""
+    db.session.rollback()
+    attach_error(form, error)

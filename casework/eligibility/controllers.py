@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import Conflict, DomainError, InvalidInput
-from casework.core.forms import attach_error
+from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord, TransitionRefused
 from casework.eligibility import operations, queries
 from casework.eligibility.forms import (
@@ -139,8 +139,7 @@ def _submit(form: Any, case: Case, run: Callable[[], Any], success: str,
         form.form_errors.append(error.message)
         return 409
     except InvalidInput as error:
-        db.session.rollback()
-        attach_error(form, error)
+        show_error(form, error)
         return 200
     db.session.commit()
     flash(success, "success")
@@ -293,8 +292,7 @@ def activity_new(case_id: int):
             form.form_errors.append(error.message)
             return render("activity_form.html", 409, form=form, case=case)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Review activity recorded."), "success")
@@ -378,8 +376,7 @@ def decision_delivery(case_id: int, decision_id: int):
             form.form_errors.append(error.message)
             status = 409
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Delivery of the decision recorded."), "success")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import DomainError
-from casework.core.forms import attach_error
+from casework.core.forms import show_error
 from casework.core.web import format_size, upload_limit
 from casework.extensions import db
 from casework.intake import evidence_operations as operations
@@ -116,8 +116,7 @@ def upload(case_id: int):
                 case, upload_file.stream, upload_file.filename, details, current_user
             )
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Evidence “%(title)s” added to case %(reference)s.",
@@ -182,8 +181,7 @@ def withdraw(evidence_id: int):
         try:
             operations.withdraw_evidence(evidence, form.reason.data, current_user)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Evidence “%(title)s” withdrawn. It stays listed, marked withdrawn.",

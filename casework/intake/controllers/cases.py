@@ -12,6 +12,7 @@ from casework.auth.models import User
 from casework.core import signals
 from casework.core.authz import Action, Role, authorize, can, requires
 from casework.core.errors import DomainError, InvalidInput
+from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord, TransitionRefused
 from casework.extensions import db
 from casework.intake import operations, queries
@@ -19,7 +20,6 @@ from casework.intake.controllers.common import (
     conflict_after_rollback,
     load_case,
     render,
-    show_error,
     stamp_form,
     user_today,
 )

@@ -10,8 +10,6 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from casework.core.authz import Action, authorize
-from casework.core.errors import DomainError
-from casework.core.forms import attach_error
 from casework.core.money import format_amount
 from casework.extensions import db
 from casework.intake import queries
@@ -103,11 +101,6 @@ def stamp_form(form: Any, version: int, record: Any = None,
     form.version.raw_data = None
     form.loaded.data = sign_snapshot(record, fields) if record is not None and fields else ""
     form.loaded.raw_data = None
-
-
-def show_error(form: Any, error: DomainError) -> None:
-    db.session.rollback()
-    attach_error(form, error)
 
 
 @dataclass

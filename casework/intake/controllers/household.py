@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.core.authz import Action, requires
 from casework.core.errors import DomainError, InvalidInput
+from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord
 from casework.core.money import MINOR_UNIT_DIGITS, amount_text, parse_amount
 from casework.extensions import db
@@ -23,7 +24,6 @@ from casework.intake.controllers.common import (
     conflict_after_rollback,
     load_case,
     render,
-    show_error,
     stamp_form,
 )
 from casework.intake.forms import (

@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import DomainError
+from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord
 from casework.extensions import db
 from casework.intake import operations, queries
 from casework.intake.controllers.common import (
     conflict_after_rollback,
     render,
-    show_error,
     stamp_form,
     user_today,
 )
