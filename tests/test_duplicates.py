@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
-from casework.duplicates.candidates import find_duplicate_candidates
+from casework.duplicates.candidates import blocking_statement, find_duplicate_candidates
 from casework.duplicates.operations import link_same_victim
 from casework.duplicates.queries import same_victim_ids
 from casework.extensions import db
@@ -132,6 +132,29 @@ def test_a_namesake_of_another_sex_and_age_scores_low(app, office, incident, mak
     ])
     with app.app_context():
         assert find_duplicate_candidates(db.session.get(Case, namesake)) == []
+
+
+def test_blocking_reads_only_its_indexes(app, registered_twice):
+    """Each block is one scan of an index that carries every column blocking ranks by:
+    a million cases' namesakes cost a few index pages, never a read of each one's row."""
+    first, _second = registered_twice
+    with app.app_context():
+        statement = blocking_statement(db.session.get(Case, first))
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        if db.engine.dialect.name == "sqlite":
+            plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+            scans = [line for line in plan if "persons" in line]
+            assert len(scans) == 3, plan
+            assert all("USING COVERING INDEX ix_persons_blocking_" in line for line in scans), plan
+        else:
+            db.session.execute(text("SET LOCAL enable_seqscan = off"))
+            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            plan = [row[0] for row in db.session.execute(text(f"EXPLAIN {sql}"))]
+            scans = [line for line in plan if " on persons" in line]
+            assert len(scans) == 3, plan
+            assert all("Index Only Scan using ix_persons_blocking_" in line for line in scans), \
+                plan
+        db.session.rollback()
 
 
 def test_the_case_page_shows_possible_duplicates_after_intake(app, office, registered_twice, login_as):

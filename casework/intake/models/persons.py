@@ -121,9 +121,14 @@ class Person(db.Model):
         Index("ix_persons_incident_id_harm", "incident_id", "harm"),
         # Duplicate blocking (casework.duplicates.candidates): the given name's skeleton in
         # each script within an incident, and the whole name's skeleton with the birth year.
-        Index("ix_persons_incident_id_name_key_ar", "incident_id", "name_key_ar"),
-        Index("ix_persons_incident_id_name_key_latin", "incident_id", "name_key_latin"),
-        Index("ix_persons_full_name_key_birth_year", "full_name_key", "birth_year"),
+        # Each also carries every column a blocked member is ranked by, so that blocking
+        # reads no row, only the index (migration 0010).
+        Index("ix_persons_blocking_given_ar", "incident_id", "name_key_ar", "case_id", "sex",
+              "birth_year", "name_key_latin", "full_name_key"),
+        Index("ix_persons_blocking_given_latin", "incident_id", "name_key_latin", "case_id",
+              "sex", "birth_year", "name_key_ar", "full_name_key"),
+        Index("ix_persons_blocking_full_name", "full_name_key", "birth_year", "case_id", "sex",
+              "incident_id", "name_key_ar", "name_key_latin"),
         Index("ix_persons_victim_id", "victim_id"),
     )
 
