@@ -62,6 +62,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--only", default="",
+                        help="Time only the scenarios whose name contains this text.")
     parser.add_argument("--password", default="bench-password-2017",
                         help="The demo users' password (set when this script seeds them).")
     return parser.parse_args()
@@ -229,6 +231,8 @@ def main() -> None:
     rows: list[tuple[str, list[float]]] = []
 
     def run(label: str, action: Callable[[int], object]) -> None:
+        if options.only not in label:
+            return
         samples = measure(options.runs, action)
         rows.append((label, samples))
         print(f"  {label:<44} p50 {statistics.median(samples):7.1f} ms", flush=True)
@@ -256,8 +260,10 @@ def main() -> None:
         scenarios.duplicates(run_number)
         duplicate_samples.append(scenarios.last_duplicates_ms)
 
-    measure(options.runs, duplicates)
-    rows.append(("duplicate candidates of a new case (function)", duplicate_samples[WARM_UP:]))
+    duplicates_label = "duplicate candidates of a new case (function)"
+    if options.only in duplicates_label:
+        measure(options.runs, duplicates)
+        rows.append((duplicates_label, duplicate_samples[WARM_UP:]))
 
     with app.app_context():
         total = db.session.scalar(select(func.count(Case.id)))

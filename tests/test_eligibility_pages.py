@@ -472,29 +472,73 @@ def test_a_dismissed_appeal_leaves_the_case_ineligible_and_cannot_be_lodged_agai
     assert "already appealed" in response.get_data(as_text=True)
 
 
-def test_an_appeal_after_the_window_is_refused_409(app, workflow_case, client_for):
-    people = workflow_case(CaseStage.under_review)
+def _closed_window(app, people, client_for, delivered_days_ago):
+    """An ineligible decision whose letter was delivered `delivered_days_ago` days ago."""
     caseworker = _decide_ineligible(app, people, client_for)
     with app.app_context():
         decision = db.session.scalar(select(EligibilityDecision))
-        # The decision was made 100 days ago (a test double for time passing).
-        decision.decided_at = utcnow() - timedelta(days=100)
+        # The decision was made long ago (a test double for time passing).
+        decision.decided_at = utcnow() - timedelta(days=delivered_days_ago + 10)
         db.session.commit()
         today = office_today(db.session.get(Case, people.case_id))
         decision_id = decision.id
-    delivered = today - timedelta(days=61)
-    caseworker.post(f"/cases/{people.case_id}/decisions/{decision_id}/delivery",
-                    data={"delivered_on": delivered.isoformat()})
+    delivered = today - timedelta(days=delivered_days_ago)
+    response = caseworker.post(f"/cases/{people.case_id}/decisions/{decision_id}/delivery",
+                               data={"delivered_on": delivered.isoformat()})
+    assert response.status_code == 302
+    return caseworker, today
+
+
+def test_an_appeal_lodged_after_the_window_is_refused(app, workflow_case, client_for):
+    people = workflow_case(CaseStage.under_review)
+    # Delivered 61 days ago: the 60-day window closed yesterday.
+    caseworker, today = _closed_window(app, people, client_for, 61)
     response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
         "grounds": "Late.", "lodged_on": today.isoformat(),
         "version": _version(app, people.case_id)})
-    assert response.status_code == 409
-    assert "appeal window closed on" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert f"The appeal window closed on {yesterday}: an appeal lodged after it is late." \
+        in response.get_data(as_text=True)
     assert _stage(app, people.case_id) == CaseStage.ineligible
     # The case lists show the ineligible case overdue: its window has passed.
     with app.app_context():
         case = db.session.get(Case, people.case_id)
         assert case.is_overdue(today)
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_an_appeal_lodged_in_time_is_recorded_after_the_window(app, workflow_case, client_for):
+    """Timeliness is judged by the day the family lodged it (a letter by post arrives
+    later), not by the day it is recorded."""
+    people = workflow_case(CaseStage.under_review)
+    caseworker, today = _closed_window(app, people, client_for, 61)
+    lodged = today - timedelta(days=1)
+    response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
+        "grounds": "Posted on the last day.", "lodged_on": lodged.isoformat(),
+        "version": _version(app, people.case_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stage(app, people.case_id) == CaseStage.appeal
+    with app.app_context():
+        assert db.session.scalar(select(Appeal.lodged_on)) == lodged
+
+
+def test_no_appeal_is_recorded_once_the_recording_time_has_passed(app, workflow_case,
+                                                                   client_for):
+    people = workflow_case(CaseStage.under_review)
+    # Window (60 days) and recording time (30 more) both over.
+    caseworker, today = _closed_window(app, people, client_for, 91)
+    closed = (today - timedelta(days=31)).isoformat()
+    assert "The appeal window closed on" in caseworker.get(
+        f"/cases/{people.case_id}/appeal").get_data(as_text=True)
+    response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
+        "grounds": "Late.", "lodged_on": closed,
+        "version": _version(app, people.case_id)})
+    assert response.status_code == 409
+    last = (today - timedelta(days=1)).isoformat()
+    assert (f"The appeal window closed on {closed}, and an appeal lodged in time could be "
+            f"recorded until {last}.") in response.get_data(as_text=True)
+    assert _stage(app, people.case_id) == CaseStage.ineligible
 
 
 def test_the_appeal_window_is_configuration(app, workflow_case, client_for, monkeypatch):

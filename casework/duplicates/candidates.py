@@ -349,9 +349,14 @@ def blocked_case_ids(case: Case, max_blocked: int = MAX_BLOCKED_PERSONS) -> list
         return []
     blocked = db.session.execute(statement).all()
     rankers = [_Ranker.of(person) for person in case.persons]
+    # Namesakes repeat the same keys, sex and birth year: each combination is ranked once.
+    ranks: dict[tuple, int] = {}
     best: dict[int, int] = {}
     for other in blocked:
-        rank = max(ranker.rank(other) for ranker in rankers)
+        keys = tuple(other)[1:]  # the row without its case_id
+        rank = ranks.get(keys)
+        if rank is None:
+            rank = ranks[keys] = max(ranker.rank(other) for ranker in rankers)
         if rank > best.get(other.case_id, -100):
             best[other.case_id] = rank
     return sorted((i for i in best if best[i] > 0), key=lambda i: (-best[i], -i))

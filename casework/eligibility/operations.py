@@ -419,14 +419,15 @@ def lodge_appeal(case: Case, grounds: str | None, lodged_on: date | None,
     """Record the family's appeal of the ineligible decision, with its grounds and the new
     evidence it rests on (upload the evidence to the case first).
 
-    The appeal is lodged within the window (checked by the lifecycle as of today), on a
-    date from the delivery of the decision up to today. Raises after the step on a wrong
-    date: the caller rolls the whole change back."""
+    The family lodged it on a date from the delivery of the decision to the end of the
+    appeal window; it is recorded up to `appeal_recording` days after the window closes
+    (the lifecycle checks that, as of today). Raises after the step on a wrong date: the
+    caller rolls the whole change back."""
     grounds = _required_text(grounds, "grounds", _l("Record the grounds of the appeal."))
     if lodged_on is None:
         raise InvalidInput(_l("Give the date the family lodged the appeal."), "lodged_on")
     evidence = _case_evidence(case, evidence_ids, "evidence")
-    # The lifecycle first (stage, role, the window as of today): a refusal answers 409.
+    # The lifecycle first (stage, role, still time to record): a refusal answers 409.
     step = _step(case, CaseAction.appeal, actor, expected_version, grounds, "grounds")
     decision = latest_decision(case)
     if lodged_on > office_today(case):
@@ -434,6 +435,9 @@ def lodge_appeal(case: Case, grounds: str | None, lodged_on: date | None,
     if lodged_on < decision.delivered_on:
         raise InvalidInput(_l("The decision was delivered on %(date)s: the appeal comes "
                               "after.", date=decision.delivered_on.isoformat()), "lodged_on")
+    if lodged_on > decision.appeal_due_on:
+        raise InvalidInput(_l("The appeal window closed on %(date)s: an appeal lodged after it "
+                              "is late.", date=decision.appeal_due_on.isoformat()), "lodged_on")
     appeal = Appeal(
         case_id=case.id, decision_id=decision.id, grounds=grounds, lodged_on=lodged_on,
         recorded_by_id=_id(actor), recorded_at=step.at, lodged_transition_id=step.id,

@@ -101,6 +101,10 @@ DEFAULT_DEADLINE_DAYS = {
     "eligibility_decision": 60,
     # From the delivery of an ineligible decision's letter to the family.
     "appeal_window": 60,
+    # After the window closes: an appeal the family lodged in time (by post, at another
+    # office) can still be recorded for this long. Timeliness is judged by the date the
+    # family lodged it, not the day it is recorded.
+    "appeal_recording": 30,
     "appeal_decision": 60,
 }
 
@@ -230,8 +234,11 @@ def appeal_window_open(case: Case, actor: Any) -> Any:
     if decision.delivered_on is None:
         return _l("Record the date the decision letter was delivered: the appeal window "
                   "runs from it.")
-    if office_today(case) > decision.appeal_due_on:
-        return _l("The appeal window closed on %(date)s.", date=decision.appeal_due_on.isoformat())
+    last_recording_day = decision.appeal_due_on + timedelta(days=deadline_days("appeal_recording"))
+    if office_today(case) > last_recording_day:
+        return _l("The appeal window closed on %(date)s, and an appeal lodged in time could be "
+                  "recorded until %(last)s.", date=decision.appeal_due_on.isoformat(),
+                  last=last_recording_day.isoformat())
     return None
 
 
