@@ -139,14 +139,19 @@ def test_blocking_reads_only_its_indexes(app, registered_twice):
     a million cases' namesakes cost a few index pages, never a read of each one's row."""
     first, _second = registered_twice
     with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+        if postgresql:
+            # As autovacuum keeps a running server: statistics, and pages marked visible
+            # (without that an index-only scan costs as much as reading the rows).
+            with db.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM (ANALYZE) persons")
         statement = blocking_statement(db.session.get(Case, first))
         sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        if db.engine.dialect.name == "sqlite":
-            plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
-            scans = [line for line in plan if "persons" in line]
-            assert len(scans) == 3, plan
-            assert all("USING COVERING INDEX ix_persons_blocking_" in line for line in scans), plan
-        else:
+        if postgresql:
+            # On a table of a few rows any index is as cheap as another: leave the planner
+            # only the blocking indexes (all rolled back below) and no full or bitmap scans.
+            db.session.execute(text("DROP INDEX ix_persons_incident_id_harm"))
             db.session.execute(text("SET LOCAL enable_seqscan = off"))
             db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
             plan = [row[0] for row in db.session.execute(text(f"EXPLAIN {sql}"))]
@@ -154,6 +159,11 @@ def test_blocking_reads_only_its_indexes(app, registered_twice):
             assert len(scans) == 3, plan
             assert all("Index Only Scan using ix_persons_blocking_" in line for line in scans), \
                 plan
+        else:
+            plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+            scans = [line for line in plan if "persons" in line]
+            assert len(scans) == 3, plan
+            assert all("USING COVERING INDEX ix_persons_blocking_" in line for line in scans), plan
         db.session.rollback()
 
 
