@@ -520,7 +520,16 @@ def test_an_appeal_lodged_in_time_is_recorded_after_the_window(app, workflow_cas
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _stage(app, people.case_id) == CaseStage.appeal
     with app.app_context():
-        assert db.session.scalar(select(Appeal.lodged_on)) == lodged
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.lodged_on == lodged
+        recorded = appeal.recorded_at.strftime("%Y-%m-%d")
+        name = appeal.recorded_by.name
+    # Whoever decides the appeal sees both days: when the family lodged it, when it was recorded.
+    both = f"{lodged.isoformat()}, recorded {recorded} by {name}"
+    assert f"Lodged on {lodged.isoformat()}, recorded on {recorded} by {name}" in \
+        caseworker.get(f"/cases/{people.case_id}").get_data(as_text=True)
+    assert both in client_for("supervisor", people).get(
+        f"/cases/{people.case_id}/appeal/decide").get_data(as_text=True)
 
 
 def test_no_appeal_is_recorded_once_the_recording_time_has_passed(app, workflow_case,
