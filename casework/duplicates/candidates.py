@@ -26,6 +26,7 @@ Pairs already decided (dismissed, merged, linked) and merged cases are not offer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,39 +295,40 @@ def _decided_case_ids(case: Case) -> set[int]:
     return {a if b == case.id else b for a, b in rows}
 
 
-@dataclass(frozen=True)
-class _Ranker:
-    """One of this case's members, as the first ranking of blocked members compares it."""
+def _block_ranker(case: Case) -> Callable[[tuple], int]:
+    """A cheap first ranking of a blocked member, from its keys alone (no names compared):
+    the best, over this case's members, of a shared whole-name key (+4), the same given
+    name in the same incident (+3), birth years at most two apart (+2), another sex (-5)."""
+    members = [
+        (person.full_name_key, person.incident_id, frozenset(_given_keys(person)),
+         person.birth_year, person.sex)
+        for person in case.persons
+    ]
 
-    full_name_key: str | None
-    incident_id: int | None
-    given_keys: frozenset[str]
-    birth_year: int | None
-    sex: str
+    def rank(keys: tuple) -> int:
+        incident_id, sex, birth_year, name_key_ar, name_key_latin, full_name_key = keys
+        best = -100
+        for member_full, member_incident, member_given, member_born, member_sex in members:
+            rank = 0
+            if full_name_key and full_name_key == member_full:
+                rank += 4
+            if incident_id is not None and incident_id == member_incident and (
+                name_key_ar in member_given or name_key_latin in member_given
+            ):
+                rank += 3
+            if member_born and birth_year and abs(member_born - birth_year) <= 2:
+                rank += 2
+            if sex != member_sex:
+                rank -= 5
+            best = max(best, rank)
+        return best
 
-    @classmethod
-    def of(cls, person: Person) -> _Ranker:
-        return cls(person.full_name_key, person.incident_id, frozenset(_given_keys(person)),
-                   person.birth_year, person.sex)
-
-    def rank(self, other: Any) -> int:
-        """A cheap first ranking of a blocked member (a row of keys, no names compared)."""
-        rank = 0
-        if other.full_name_key and other.full_name_key == self.full_name_key:
-            rank += 4
-        if other.incident_id is not None and other.incident_id == self.incident_id and (
-            other.name_key_ar in self.given_keys or other.name_key_latin in self.given_keys
-        ):
-            rank += 3
-        if self.birth_year and other.birth_year and abs(self.birth_year - other.birth_year) <= 2:
-            rank += 2
-        if other.sex != self.sex:
-            rank -= 5
-        return rank
+    return rank
 
 
 def blocking_statement(case: Case, max_blocked: int = MAX_BLOCKED_PERSONS) -> Any:
-    """The members of other cases in this case's blocks, with what ranks them (or None).
+    """The members of other cases in this case's blocks: case_id, then the keys in the order
+    `_block_ranker` reads them (or None when the case has nothing to block on).
 
     One scan per block, each reading its index only (the indexes carry these columns,
     migration 0010): an OR of the blocks would read every blocked member's row.
@@ -347,18 +349,17 @@ def blocked_case_ids(case: Case, max_blocked: int = MAX_BLOCKED_PERSONS) -> list
     statement = blocking_statement(case, max_blocked)
     if statement is None:
         return []
-    blocked = db.session.execute(statement).all()
-    rankers = [_Ranker.of(person) for person in case.persons]
+    rank = _block_ranker(case)
     # Namesakes repeat the same keys, sex and birth year: each combination is ranked once.
     ranks: dict[tuple, int] = {}
     best: dict[int, int] = {}
-    for other in blocked:
-        keys = tuple(other)[1:]  # the row without its case_id
-        rank = ranks.get(keys)
-        if rank is None:
-            rank = ranks[keys] = max(ranker.rank(other) for ranker in rankers)
-        if rank > best.get(other.case_id, -100):
-            best[other.case_id] = rank
+    for case_id, *keys in db.session.execute(statement):
+        keys = tuple(keys)
+        found = ranks.get(keys)
+        if found is None:
+            found = ranks[keys] = rank(keys)
+        if found > best.get(case_id, -100):
+            best[case_id] = found
     return sorted((i for i in best if best[i] > 0), key=lambda i: (-best[i], -i))
 
 
