@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
-from casework.core.errors import Conflict, DomainError, InvalidInput
+from casework.core.errors import Conflict, DomainError
 from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord, TransitionRefused
 from casework.eligibility import operations, queries
@@ -132,18 +132,38 @@ def _submit(form: Any, case: Case, run: Callable[[], Any], success: str,
     except StaleRecord:
         db.session.rollback()
         form.form_errors.append(_stale_message(case))
-        _stamp(form, case)
+        if "version" in form:
+            _stamp(form, case)
         return 409
     except (TransitionRefused, Conflict) as error:
         db.session.rollback()
         form.form_errors.append(error.message)
         return 409
-    except InvalidInput as error:
+    except DomainError as error:
         show_error(form, error)
         return 200
     db.session.commit()
     flash(success, "success")
     return redirect(redirect_to)
+
+
+def _form_page(case: Case, form: Any, template: str, run: Callable[[], Any], success: str,
+               context: Callable[[], dict], on_get: Callable[[], None] = lambda: None,
+               redirect_to: str | None = None):
+    """A page whose form changes the case: on GET the form (stamped with the case's version),
+    on POST the operation through `_submit`; the page again, saying why, when it fails.
+    `context()` gives the template the rest, read after the attempt."""
+    status = 200
+    if request.method == "GET":
+        if "version" in form:
+            _stamp(form, case)
+        on_get()
+    elif form.validate_on_submit():
+        outcome = _submit(form, case, run, success, redirect_to or _case_page(case))
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    return render(template, status, form=form, case=case, **context())
 
 
 # The case page's section
@@ -276,28 +296,23 @@ def activity_new(case_id: int):
     case = _case(case_id, Action.review_eligibility, full=True)
     form = ActivityForm()
     form.evidence.choices = _evidence_choices(case)
-    if request.method == "GET":
+
+    def today() -> None:
         form.occurred_on.data = office_today(case)
-    elif form.validate_on_submit():
-        details = operations.ActivityDetails(
+
+    def record() -> None:
+        operations.record_activity(case, operations.ActivityDetails(
             kind=form.kind.data, occurred_on=form.occurred_on.data, place=form.place.data,
             participants=form.participants.data, summary=form.summary.data,
             identity_protected=form.identity_protected.data,
             evidence_ids=form.evidence.data or [],
-        )
-        try:
-            operations.record_activity(case, details, current_user)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return render("activity_form.html", 409, form=form, case=case)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Review activity recorded."), "success")
-            return redirect(url_for("eligibility.review", case_id=case.id, _anchor="activities"))
-    return render("activity_form.html", form=form, case=case)
+        ), current_user)
+
+    return _form_page(
+        case, form, "activity_form.html", record, _("Review activity recorded."), dict,
+        on_get=today,
+        redirect_to=url_for("eligibility.review", case_id=case.id, _anchor="activities"),
+    )
 
 
 # Recommendation and decision
@@ -307,49 +322,39 @@ def activity_new(case_id: int):
 def recommend(case_id: int):
     case = _case(case_id, Action.review_eligibility)
     form = RecommendationForm()
-    status = 200
-    if request.method == "GET":
-        _stamp(form, case)
-    elif form.validate_on_submit():
-        outcome = _submit(
-            form, case,
-            lambda: operations.recommend(case, form.recommendation.data, form.reasons.data,
-                                         current_user, form.version.data),
-            _("Recommendation recorded: a supervisor decides."), _case_page(case),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    record = queries.eligibility_record(case)
-    return render("recommend.html", status, form=form, case=case, record=record,
-                  refusals=_refusals(case, CaseAction.recommend))
+    return _form_page(
+        case, form, "recommend.html",
+        lambda: operations.recommend(case, form.recommendation.data, form.reasons.data,
+                                     current_user, form.version.data),
+        _("Recommendation recorded: a supervisor decides."),
+        lambda: {"record": queries.eligibility_record(case),
+                 "refusals": _refusals(case, CaseAction.recommend)},
+    )
+
+
+def _opened_with_choice(case: Case, field: Any) -> Callable[[], None]:
+    """On GET of a deciding page: the case was opened (audited), and the choice preselected."""
+    def on_get() -> None:
+        signals.case_opened.send(current_app._get_current_object(), case=case)
+        _preselect(field)
+    return on_get
 
 
 @requires(Action.decide_eligibility)
 def decide(case_id: int):
     case = _case(case_id, Action.decide_eligibility)
     form = DecisionForm()
-    status = 200
-    if request.method == "GET":
-        signals.case_opened.send(current_app._get_current_object(), case=case)
-        _stamp(form, case)
-        _preselect(form.outcome)
-    elif form.validate_on_submit():
-        outcome = _submit(
-            form, case,
-            lambda: operations.decide(case, form.outcome.data, form.reasons.data, current_user,
-                                      form.version.data),
-            _("Decision recorded."), _case_page(case),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    record = queries.eligibility_record(case)
-    return render(
-        "decide.html", status, form=form, case=case, record=record,
-        identity_visible=may_see_witness_identity(current_user, case),
-        refusals=_refusals(case, CaseAction.decide_eligible, CaseAction.decide_ineligible,
-                           CaseAction.request_more_information),
+    return _form_page(
+        case, form, "decide.html",
+        lambda: operations.decide(case, form.outcome.data, form.reasons.data, current_user,
+                                  form.version.data),
+        _("Decision recorded."),
+        lambda: {"record": queries.eligibility_record(case),
+                 "identity_visible": may_see_witness_identity(current_user, case),
+                 "refusals": _refusals(case, CaseAction.decide_eligible,
+                                       CaseAction.decide_ineligible,
+                                       CaseAction.request_more_information)},
+        on_get=_opened_with_choice(case, form.outcome),
     )
 
 
@@ -360,28 +365,18 @@ def decision_delivery(case_id: int, decision_id: int):
     if decision is None:
         abort(404)
     form = DeliveryForm()
-    status = 200
-    if request.method == "GET":
+
+    def today() -> None:
         form.delivered_on.data = office_today(case)
-    elif form.validate_on_submit():
-        try:
-            operations.record_decision_delivery(case, decision, form.delivered_on.data,
-                                                current_user)
-        except StaleRecord:
-            db.session.rollback()
-            form.form_errors.append(_stale_message(case))
-            status = 409
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = 409
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Delivery of the decision recorded."), "success")
-            return redirect(_case_page(case))
-    return render("delivery.html", status, form=form, case=case, decision=decision)
+
+    return _form_page(
+        case, form, "delivery.html",
+        lambda: operations.record_decision_delivery(case, decision, form.delivered_on.data,
+                                                    current_user),
+        _("Delivery of the decision recorded."),
+        lambda: {"decision": decision},
+        on_get=today,
+    )
 
 
 # Appeals
@@ -392,50 +387,36 @@ def appeal_new(case_id: int):
     case = _case(case_id, Action.record_appeal)
     form = AppealForm()
     form.evidence.choices = _evidence_choices(case)
-    status = 200
-    if request.method == "GET":
-        _stamp(form, case)
+
+    def today() -> None:
         form.lodged_on.data = office_today(case)
-    elif form.validate_on_submit():
-        outcome = _submit(
-            form, case,
-            lambda: operations.lodge_appeal(case, form.grounds.data, form.lodged_on.data,
-                                            form.evidence.data or [], current_user,
-                                            form.version.data),
-            _("Appeal recorded: a supervisor other than the one who decided will decide it."),
-            _case_page(case),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    record = queries.eligibility_record(case)
-    return render("appeal_form.html", status, form=form, case=case, record=record,
-                  refusals=_refusals(case, CaseAction.appeal))
+
+    return _form_page(
+        case, form, "appeal_form.html",
+        lambda: operations.lodge_appeal(case, form.grounds.data, form.lodged_on.data,
+                                        form.evidence.data or [], current_user,
+                                        form.version.data),
+        _("Appeal recorded: a supervisor other than the one who decided will decide it."),
+        lambda: {"record": queries.eligibility_record(case),
+                 "refusals": _refusals(case, CaseAction.appeal)},
+        on_get=today,
+    )
 
 
 @requires(Action.decide_appeal)
 def appeal_decide(case_id: int):
     case = _case(case_id, Action.decide_appeal)
     form = AppealDecisionForm()
-    status = 200
-    if request.method == "GET":
-        signals.case_opened.send(current_app._get_current_object(), case=case)
-        _stamp(form, case)
-        _preselect(form.outcome)
-    elif form.validate_on_submit():
-        outcome = _submit(
-            form, case,
-            lambda: operations.decide_appeal(case, form.outcome.data, form.reasons.data,
-                                             current_user, form.version.data),
-            _("Appeal decided."), _case_page(case),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    record = queries.eligibility_record(case)
-    return render("appeal_decide.html", status, form=form, case=case, record=record,
-                  appeal=open_appeal(case),
-                  refusals=_refusals(case, CaseAction.uphold_appeal, CaseAction.dismiss_appeal))
+    return _form_page(
+        case, form, "appeal_decide.html",
+        lambda: operations.decide_appeal(case, form.outcome.data, form.reasons.data,
+                                         current_user, form.version.data),
+        _("Appeal decided."),
+        lambda: {"record": queries.eligibility_record(case), "appeal": open_appeal(case),
+                 "refusals": _refusals(case, CaseAction.uphold_appeal,
+                                       CaseAction.dismiss_appeal)},
+        on_get=_opened_with_choice(case, form.outcome),
+    )
 
 
 # Supervisors' queues
