@@ -177,10 +177,20 @@ def test_a_second_head_of_household_is_refused(app, login_as, open_case):
 
 
 def test_entries_can_be_removed_only_at_intake(app, login_as, open_case):
+    at_intake = open_case()
+    client = _client_for(app, login_as, at_intake)
+    with app.app_context():
+        loss_id = db.session.scalar(select(Loss.id).where(Loss.case_id == at_intake))
+    assert f"/cases/{at_intake}/losses/{loss_id}/remove" in client.get(
+        f"/cases/{at_intake}").get_data(as_text=True)
     case_id = open_case(register=True)
     client = _client_for(app, login_as, case_id)
     with app.app_context():
         loss_id = db.session.scalar(select(Loss.id).where(Loss.case_id == case_id))
+    # The page offers to correct the entry, not to remove it.
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/cases/{case_id}/losses/{loss_id}"' in page
+    assert f"/cases/{case_id}/losses/{loss_id}/remove" not in page
     response = client.post(f"/cases/{case_id}/losses/{loss_id}/remove",
                            data={"version": _version(app, case_id)})
     assert response.status_code == 409

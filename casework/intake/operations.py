@@ -443,8 +443,14 @@ def update_person(person: Person, details: PersonDetails, actor: Any,
     return person
 
 
+def entries_removable(case: Case) -> bool:
+    """Household members and losses are removed only while the case is at intake; after
+    that a wrong entry is corrected, so that what was registered stays on record."""
+    return case.stage == CaseStage.intake
+
+
 def _ensure_removable(case: Case) -> None:
-    if case.stage != CaseStage.intake:
+    if not entries_removable(case):
         raise Conflict(_l("Entries can be removed only while the case is at intake; "
                           "correct them instead."))
 

@@ -159,11 +159,13 @@ def case_page(case_id: int):
         assign_form = AssignForm(formdata=None, assigned_to=case.assigned_to_id)
         assign_form.assigned_to.choices = _caseworker_choices(case.office_id)
         assign_form.version.data = case.version
+    can_edit = can(current_user, Action.edit_case, case)
     return render(
         "case_page.html", case=case, offers=offers, transition_form=transition_form,
         assign_form=assign_form, sections=sections_for(case, current_user),
         incidents_by_id={incident.id: incident for incident in case.incidents},
-        can_edit=can(current_user, Action.edit_case, case), today=user_today(),
+        can_edit=can_edit, can_remove=can_edit and operations.entries_removable(case),
+        today=user_today(),
     )
 
 
