@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from casework.intake.evidence_operations import EvidenceDetails, upload_evidence
@@ -54,8 +54,8 @@ def demo_pdf(lines: list[str]) -> bytes:
     return out.getvalue()
 
 
-def demo_png(seed: int, width: int = 48, height: int = 32) -> bytes:
-    """A small grey-brown gradient (a stand-in for a photo of rubble), different per seed."""
+def png_image(width: int, height: int, pixel: Callable[[int, int], tuple[int, int, int]]) -> bytes:
+    """A valid RGB PNG whose pixel at (x, y) is `pixel(x, y)`."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
@@ -65,12 +65,21 @@ def demo_png(seed: int, width: int = 48, height: int = 32) -> bytes:
     for y in range(height):
         rows.append(0)
         for x in range(width):
-            shade = (x * 3 + y * 5 + seed * 17) % 120 + 80
-            rows += bytes((shade, shade * 9 // 10, shade * 3 // 4))
+            rows += bytes(pixel(x, y))
     return (b"\x89PNG\r\n\x1a\n"
             + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(bytes(rows)))
             + chunk(b"IEND", b""))
+
+
+def demo_png(seed: int, width: int = 48, height: int = 32) -> bytes:
+    """A small grey-brown gradient (a stand-in for a photo of rubble), different per seed."""
+
+    def pixel(x: int, y: int) -> tuple[int, int, int]:
+        shade = (x * 3 + y * 5 + seed * 17) % 120 + 80
+        return shade, shade * 9 // 10, shade * 3 // 4
+
+    return png_image(width, height, pixel)
 
 
 def _statement(witness_ar: str, witness_latin: str, case: Case) -> bytes:
