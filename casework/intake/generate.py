@@ -49,7 +49,14 @@ from casework.core.models import Office, utcnow
 from casework.extensions import db
 from casework.intake.lifecycle import CASE_TRANSITIONS, deadline_days
 from casework.intake.models.cases import CaseStage, ReferenceCounter
-from casework.intake.models.persons import VICTIM_HARMS, Harm, Relationship, Sex, age_on
+from casework.intake.models.persons import (
+    VICTIM_HARMS,
+    Harm,
+    Relationship,
+    Sex,
+    age_on,
+    birth_year_of,
+)
 from casework.intake.names import person_name_columns
 from casework.intake.references import format_reference
 from casework.intake.validation import DEFAULT_CONSENT_TEXT_VERSIONS
@@ -330,11 +337,7 @@ class SyntheticPerson:
 
     @property
     def birth_year(self) -> int | None:
-        if self.date_of_birth is not None:
-            return self.date_of_birth.year
-        if self.approximate_age is not None and self.age_as_of is not None:
-            return self.age_as_of.year - self.approximate_age
-        return None
+        return birth_year_of(self.date_of_birth, self.approximate_age, self.age_as_of)
 
     def age_on(self, day: date) -> int | None:
         return age_on(day, self.date_of_birth, self.approximate_age, self.age_as_of)

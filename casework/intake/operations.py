@@ -51,6 +51,7 @@ from casework.intake.models.persons import (
     Person,
     Relationship,
     Sex,
+    birth_year_of,
 )
 from casework.intake.references import allocate_case_reference
 from casework.intake.validation import (
@@ -381,12 +382,8 @@ def _apply_person(person: Person, details: PersonDetails, incidents: list[Incide
         person.age_as_of = _harmed_on(details, incidents) or on
     else:
         person.age_as_of = on
-    if details.date_of_birth is not None:
-        person.birth_year = details.date_of_birth.year
-    elif person.approximate_age is not None:
-        person.birth_year = person.age_as_of.year - person.approximate_age
-    else:
-        person.birth_year = None
+    person.birth_year = birth_year_of(person.date_of_birth, person.approximate_age,
+                                      person.age_as_of)
     person.injury_severity = (
         InjurySeverity(details.injury_severity) if details.injury_severity else None
     )

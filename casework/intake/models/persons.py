@@ -112,6 +112,16 @@ def age_on(day: date, date_of_birth: date | None, approximate_age: int | None,
     return None
 
 
+def birth_year_of(date_of_birth: date | None, approximate_age: int | None,
+                  age_as_of: date | None) -> int | None:
+    """The year of birth, exact or estimated from an age given on a day (for matching)."""
+    if date_of_birth is not None:
+        return date_of_birth.year
+    if approximate_age is not None and age_as_of is not None:
+        return age_as_of.year - approximate_age
+    return None
+
+
 
 class Person(db.Model):
     __tablename__ = "persons"
