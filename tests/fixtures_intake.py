@@ -168,3 +168,16 @@ def count_statements(app):
             return StatementCounter(db.engine)
 
     return make
+
+
+@pytest.fixture
+def page_statements(count_statements):
+    """`page_statements(client, url, **get_args)`: the SQL statements one GET of a page
+    runs (the page must answer 200)."""
+
+    def count(client, url: str, **get_args) -> int:
+        with count_statements() as counter:
+            assert client.get(url, **get_args).status_code == 200
+        return counter.count
+
+    return count

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
@@ -458,29 +458,13 @@ def test_merge_is_refused_by_the_lifecycle_without_a_target(app, office, inciden
 
 # -- statements -----------------------------------------------------------------------------
 
-def _statements(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    executed = []
-
-    def count(*args):
-        executed.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(executed)
-
-
 def test_duplicates_page_statements_do_not_grow_with_the_number_of_persons(
-    app, office, incident, make_case, login_as
+    office, incident, make_case, login_as, page_statements
 ):
     supervisor = login_as("supervisor", office)
     small = make_case(office, [incident], household())
     make_case(office, [incident], household("محمد احمد حسن", "Muhammad Ahmad Hasan"))
-    few = _statements(app, supervisor, f"/cases/{small}/duplicates")
+    few = page_statements(supervisor, f"/cases/{small}/duplicates")
 
     big_household = household() + [
         member(f"ولد {n} محمد", f"Child{n} Mohammed", "son", "killed", birth_year=2000 + n)
@@ -489,7 +473,7 @@ def test_duplicates_page_statements_do_not_grow_with_the_number_of_persons(
     big = make_case(office, [incident], big_household)
     for _ in range(3):
         make_case(office, [incident], big_household)
-    many = _statements(app, supervisor, f"/cases/{big}/duplicates")
+    many = page_statements(supervisor, f"/cases/{big}/duplicates")
     html = supervisor.get(f"/cases/{big}/duplicates").get_data(as_text=True)
     assert len(re.findall(r"data-candidate=", html)) >= 3
     assert many == few

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from casework import create_app
 from casework.core import signals
@@ -568,25 +568,8 @@ def test_the_uploaders_file_name_is_shown_escaped(caseworker, case):
     assert "&lt;b onmouseover=alert(1)&gt;x.pdf" in html
 
 
-def _statements_for(app, client, url: str) -> int:
-    """How many SQL statements the page runs (counted on the engine's cursor)."""
-    executed = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        executed.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(executed)
-
-
 def test_the_case_page_runs_as_many_statements_for_12_evidence_items_as_for_1(
-    app, login_as, caseworker, create_case, office, evidence_rows
+    app, login_as, caseworker, create_case, office, evidence_rows, page_statements
 ):
     supervisor = login_as(Role.supervisor, office_id=office)
     few, few_person = create_case(office, assigned_to_id=caseworker.user_id)
@@ -604,9 +587,8 @@ def test_the_case_page_runs_as_many_statements_for_12_evidence_items_as_for_1(
     assert len(evidence_rows(many)) == 12
 
     for reader in (caseworker, supervisor, login_as(Role.auditor)):
-        assert _statements_for(app, reader, f"/cases/{few}") == _statements_for(
-            app, reader, f"/cases/{many}"
-        )
+        assert page_statements(reader, f"/cases/{few}") == page_statements(
+            reader, f"/cases/{many}")
 
 
 # Signals
