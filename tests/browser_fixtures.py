@@ -8,6 +8,10 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from casework.auth.models import User
+from casework.extensions import db
+from tests.conftest import PASSWORD, current_totp
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -48,3 +52,22 @@ def page(chromium_browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def log_in(page, live_server, app, user_id: int) -> None:
+    """Log in through the forms (with the TOTP code when asked), logging out whoever is
+    logged in first; returns on the user's home page."""
+    logout = page.locator('form[action$="/logout"] button[type="submit"]')
+    if page.url.startswith(live_server) and logout.count():
+        logout.click()
+        page.wait_for_selector('input[name="email"]')
+    with app.app_context():
+        email = db.session.get(User, user_id).email
+    page.goto(f"{live_server}/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"].btn-primary')
+    if page.url.endswith("/login/totp"):
+        page.fill('input[name="code"]', current_totp(app, user_id))
+        page.click('button[type="submit"].btn-primary')
+    page.wait_for_selector("[data-home-role]")

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from casework.auth.models import User
 from casework.core.authz import Role
-from casework.extensions import db
-from tests.conftest import PASSWORD, current_totp
+from tests.browser_fixtures import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, live_server, app, user_id):
-    with app.app_context():
-        email = db.session.get(User, user_id).email
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].btn-primary')
-    if page.url.endswith("/login/totp"):
-        page.fill('input[name="code"]', current_totp(app, user_id))
-        page.click('button[type="submit"].btn-primary')
 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_logs_in_and_sees_its_home_page_in_english(page, live_server, app,
                                                              create_user, role):
     user_id = create_user(role)
-    _log_in(page, live_server, app, user_id)
+    log_in(page, live_server, app, user_id)
     page.wait_for_selector(f'[data-home-role="{role}"]')
     assert page.get_attribute("html", "dir") == "ltr"
     assert page.title().endswith("Casework")
@@ -41,7 +27,7 @@ def test_each_role_sees_its_home_page_in_arabic_right_to_left(page, live_server,
     page.goto(f"{live_server}/login")
     page.click('button[name="lang"][value="ar"]')
     assert page.get_attribute("html", "dir") == "rtl"
-    _log_in(page, live_server, app, user_id)
+    log_in(page, live_server, app, user_id)
     page.wait_for_selector(f'[data-home-role="{role}"]')
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute("html", "lang") == "ar"

@@ -8,31 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from casework.auth.models import User
-from casework.extensions import db
 from casework.intake.models import CaseStage
-from tests.conftest import PASSWORD, current_totp
+from tests.browser_fixtures import log_in
 from tests.fixtures_acknowledgement import APOLOGY_AR
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, live_server, app, user_id: int) -> None:
-    """Log in through the forms, logging out whoever is logged in first."""
-    logout = page.locator('form[action$="/logout"] button[type="submit"]')
-    if page.url.startswith(live_server) and logout.count():
-        logout.click()
-        page.wait_for_selector('input[name="email"]')
-    with app.app_context():
-        email = db.session.get(User, user_id).email
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].btn-primary')
-    if page.url.endswith("/login/totp"):
-        page.fill('input[name="code"]', current_totp(app, user_id))
-        page.click('button[type="submit"].btn-primary')
-    page.wait_for_selector("[data-home-role]")
 
 
 def test_a_case_goes_from_registered_to_acknowledged_in_the_browser(page, live_server, app,
@@ -41,7 +21,7 @@ def test_a_case_goes_from_registered_to_acknowledged_in_the_browser(page, live_s
     case_url = f"{live_server}/cases/{people.case_id}"
 
     # The caseworker starts the review, records the findings and recommends.
-    _log_in(page, live_server, app, people.caseworker_id)
+    log_in(page, live_server, app, people.caseworker_id)
     page.goto(case_url)
     page.click('[data-offer="start_review"] button[type="submit"]')
     page.wait_for_selector('[data-stage="under_review"]')
@@ -57,14 +37,14 @@ def test_a_case_goes_from_registered_to_acknowledged_in_the_browser(page, live_s
     page.wait_for_selector('[data-stage="under_review"]')
 
     # A supervisor of the office decides: eligible.
-    _log_in(page, live_server, app, people.supervisor_id)
+    log_in(page, live_server, app, people.supervisor_id)
     page.goto(f"{case_url}/decide")
     page.check('[data-decide-form] input[name="outcome"][value="eligible"]')
     page.click('[data-decide-form] button[type="submit"]')
     page.wait_for_selector('[data-stage="eligible"]')
 
     # The caseworker records the acknowledgement: facts disclosed, two withheld, the apology.
-    _log_in(page, live_server, app, people.caseworker_id)
+    log_in(page, live_server, app, people.caseworker_id)
     page.goto(case_url)
     page.click("[data-record-acknowledgement]")
     page.fill('input[name="acknowledging_party"]', "The coalition (CJTF-OIR)")
