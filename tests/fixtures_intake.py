@@ -124,6 +124,17 @@ def open_case(app, create_office, create_user, create_incident):
     return create
 
 
+def case_version(app, case_id: int) -> int:
+    """The case's version now (for a form's optimistic-locking field)."""
+    with app.app_context():
+        return db.session.get(Case, case_id).version
+
+
+def case_stage(app, case_id: int):
+    with app.app_context():
+        return db.session.get(Case, case_id).stage
+
+
 @pytest.fixture
 def case_state(app):
     """Reads a case's current state in a fresh session: stage, version, reference..."""

@@ -32,6 +32,7 @@ from tests.conftest import login
 from tests.evidence_samples import pdf
 from tests.fixtures_eligibility import case_decisions
 from tests.fixtures_evidence import upload
+from tests.fixtures_intake import case_stage, case_version
 
 # Who asks: own office, another office, or a role without case reach.
 KINDS = ["caseworker", "supervisor", "other_caseworker", "other_supervisor", "auditor", "admin"]
@@ -69,14 +70,6 @@ def _criteria_ids(app, case_id: int) -> list[int]:
         return [criterion.id for criterion in review.criteria_version.criteria]
 
 
-def _version(app, case_id: int) -> int:
-    with app.app_context():
-        return db.session.get(Case, case_id).version
-
-
-def _stage(app, case_id: int) -> CaseStage:
-    with app.app_context():
-        return db.session.get(Case, case_id).stage
 
 
 # Access: every route, every kind of user.
@@ -156,14 +149,14 @@ def test_case_routes_answer_each_role_and_office(app, route, kind, ineligible_ca
     method, path = route.split(" ")
     url = path.format(case=people.case_id, decision=people.decision_id, entry=people.entry_id)
     client = client_for(kind, people)
-    before = _version(app, people.case_id)
+    before = case_version(app, people.case_id)
     response = client.open(url, method=method, data={})
     if method == "POST" and expected == 200:
         # Allowed through, then refused on the case: nothing was filled in.
         assert response.status_code in (200, 302, 400, 409), response.status_code
     else:
         assert response.status_code == expected, (route, kind, response.status_code)
-    assert _version(app, people.case_id) == before
+    assert case_version(app, people.case_id) == before
     with app.app_context():
         assert db.session.get(ReconsiderationEntry, people.entry_id).status == "open"
 
@@ -208,20 +201,20 @@ def test_caseworker_reviews_and_recommends_then_a_supervisor_decides(app, workfl
     page = caseworker.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-offer="start_review"' in page
     response = caseworker.post(f"/cases/{case_id}/actions/start_review",
-                               data={"version": _version(app, case_id)})
+                               data={"version": case_version(app, case_id)})
     assert response.status_code == 302
-    assert _stage(app, case_id) == CaseStage.under_review
+    assert case_stage(app, case_id) == CaseStage.under_review
 
     criteria = _criteria_ids(app, case_id)
     review_page = caseworker.get(f"/cases/{case_id}/review").get_data(as_text=True)
     for criterion in criteria:
         assert f'name="finding_{criterion}"' in review_page
     response = caseworker.post(f"/cases/{case_id}/review/findings",
-                               data=_findings(criteria, version=_version(app, case_id)))
+                               data=_findings(criteria, version=case_version(app, case_id)))
     assert response.status_code == 302
     response = caseworker.post(f"/cases/{case_id}/recommend", data={
         "recommendation": "eligible", "reasons": "Every criterion is met.",
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     assert response.status_code == 302
 
     supervisor = client_for("supervisor", people)
@@ -236,9 +229,9 @@ def test_caseworker_reviews_and_recommends_then_a_supervisor_decides(app, workfl
         as_text=True)
     assert re.search(r'<input checked[^>]*value="ineligible"', decide_page)
     response = supervisor.post(f"/cases/{case_id}/decide", data={
-        "outcome": "eligible", "reasons": "", "version": _version(app, case_id)})
+        "outcome": "eligible", "reasons": "", "version": case_version(app, case_id)})
     assert response.status_code == 302
-    assert _stage(app, case_id) == CaseStage.eligible
+    assert case_stage(app, case_id) == CaseStage.eligible
     with app.app_context():
         decision = db.session.scalar(select(EligibilityDecision))
         assert (decision.outcome, decision.decided_by_id) == ("eligible", people.supervisor_id)
@@ -255,10 +248,10 @@ def test_a_recommender_promoted_to_supervisor_cannot_decide_409(app, workflow_ca
     caseworker = client_for("caseworker", people)
     case_id = people.case_id
     caseworker.post(f"/cases/{case_id}/review/findings",
-                    data=_findings(_criteria_ids(app, case_id), version=_version(app, case_id)))
+                    data=_findings(_criteria_ids(app, case_id), version=case_version(app, case_id)))
     caseworker.post(f"/cases/{case_id}/recommend", data={
         "recommendation": "ineligible", "reasons": "Not verified.",
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     with app.app_context():
         user = db.session.get(User, people.caseworker_id)
         user.role = Role.supervisor
@@ -267,20 +260,20 @@ def test_a_recommender_promoted_to_supervisor_cannot_decide_409(app, workflow_ca
         db.session.commit()
     promoted = client_for("caseworker", people)
     response = promoted.post(f"/cases/{case_id}/decide", data={
-        "outcome": "ineligible", "reasons": "Not verified.", "version": _version(app, case_id)})
+        "outcome": "ineligible", "reasons": "Not verified.", "version": case_version(app, case_id)})
     assert response.status_code == 409
     assert "You recommended this decision" in response.get_data(as_text=True)
-    assert _stage(app, case_id) == CaseStage.under_review
+    assert case_stage(app, case_id) == CaseStage.under_review
 
 
 def test_a_supervisor_cannot_recommend_409(app, workflow_case, client_for):
     people = workflow_case(CaseStage.under_review)
     supervisor = client_for("supervisor", people)
     supervisor.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        _criteria_ids(app, people.case_id), version=_version(app, people.case_id)))
+        _criteria_ids(app, people.case_id), version=case_version(app, people.case_id)))
     response = supervisor.post(f"/cases/{people.case_id}/recommend", data={
         "recommendation": "eligible", "reasons": "Fine.",
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 409
     assert "Your role may not" in response.get_data(as_text=True)
 
@@ -288,7 +281,7 @@ def test_a_supervisor_cannot_recommend_409(app, workflow_case, client_for):
 def test_a_decision_needs_a_recommendation_first_409(app, workflow_case, client_for):
     people = workflow_case(CaseStage.under_review)
     response = client_for("supervisor", people).post(f"/cases/{people.case_id}/decide", data={
-        "outcome": "eligible", "version": _version(app, people.case_id)})
+        "outcome": "eligible", "version": case_version(app, people.case_id)})
     assert response.status_code == 409
     assert "recommendation comes first" in response.get_data(as_text=True)
 
@@ -299,10 +292,10 @@ def test_recommending_needs_every_criterion_answered(app, workflow_case, client_
     first, *_rest = _criteria_ids(app, people.case_id)
     caseworker.post(f"/cases/{people.case_id}/review/findings",
                     data={f"finding_{first}": "unknown",
-                          "version": _version(app, people.case_id)})
+                          "version": case_version(app, people.case_id)})
     response = caseworker.post(f"/cases/{people.case_id}/recommend", data={
         "recommendation": "eligible", "reasons": "Fine.",
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 409
     assert "3 missing" in response.get_data(as_text=True)
 
@@ -312,15 +305,15 @@ def test_an_ineligible_decision_without_reasons_is_refused_and_changes_nothing(
     people = workflow_case(CaseStage.under_review)
     caseworker = client_for("caseworker", people)
     caseworker.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        _criteria_ids(app, people.case_id), "not_met", version=_version(app, people.case_id)))
+        _criteria_ids(app, people.case_id), "not_met", version=case_version(app, people.case_id)))
     caseworker.post(f"/cases/{people.case_id}/recommend", data={
         "recommendation": "ineligible", "reasons": "Harm not documented.",
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     response = client_for("supervisor", people).post(f"/cases/{people.case_id}/decide", data={
-        "outcome": "ineligible", "reasons": "  ", "version": _version(app, people.case_id)})
+        "outcome": "ineligible", "reasons": "  ", "version": case_version(app, people.case_id)})
     assert response.status_code == 200
     assert "Give a reason" in response.get_data(as_text=True)
-    assert _stage(app, people.case_id) == CaseStage.under_review
+    assert case_stage(app, people.case_id) == CaseStage.under_review
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(EligibilityDecision)) == 0
 
@@ -329,15 +322,15 @@ def test_a_stale_decision_form_answers_409_and_changes_nothing(app, workflow_cas
     people = workflow_case(CaseStage.under_review)
     caseworker = client_for("caseworker", people)
     caseworker.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        _criteria_ids(app, people.case_id), version=_version(app, people.case_id)))
-    loaded = _version(app, people.case_id)
+        _criteria_ids(app, people.case_id), version=case_version(app, people.case_id)))
+    loaded = case_version(app, people.case_id)
     caseworker.post(f"/cases/{people.case_id}/recommend", data={
         "recommendation": "eligible", "reasons": "Fine.", "version": loaded})
     response = client_for("supervisor", people).post(f"/cases/{people.case_id}/decide", data={
         "outcome": "eligible", "version": loaded})
     assert response.status_code == 409
     assert "changed by" in response.get_data(as_text=True)
-    assert _stage(app, people.case_id) == CaseStage.under_review
+    assert case_stage(app, people.case_id) == CaseStage.under_review
 
 
 def test_the_generic_stage_route_refuses_actions_recorded_on_their_own_page(
@@ -345,9 +338,9 @@ def test_the_generic_stage_route_refuses_actions_recorded_on_their_own_page(
     people = workflow_case(CaseStage.under_review)
     response = client_for("supervisor", people).post(
         f"/cases/{people.case_id}/actions/decide_eligible",
-        data={"version": _version(app, people.case_id), "reason": "x"})
+        data={"version": case_version(app, people.case_id), "reason": "x"})
     assert response.status_code == 409
-    assert _stage(app, people.case_id) == CaseStage.under_review
+    assert case_stage(app, people.case_id) == CaseStage.under_review
 
 
 def test_more_information_returns_the_case_to_the_caseworker_with_a_request(
@@ -356,13 +349,13 @@ def test_more_information_returns_the_case_to_the_caseworker_with_a_request(
     caseworker = client_for("caseworker", people)
     case_id = people.case_id
     caseworker.post(f"/cases/{case_id}/review/findings", data=_findings(
-        _criteria_ids(app, case_id), "unknown", version=_version(app, case_id)))
+        _criteria_ids(app, case_id), "unknown", version=case_version(app, case_id)))
     caseworker.post(f"/cases/{case_id}/recommend", data={
-        "recommendation": "eligible", "reasons": "Probably.", "version": _version(app, case_id)})
+        "recommendation": "eligible", "reasons": "Probably.", "version": case_version(app, case_id)})
     response = client_for("supervisor", people).post(f"/cases/{case_id}/decide", data={
         "outcome": "more_information",
         "reasons": "Please send the death certificate of Mohammed.",
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     assert response.status_code == 302
     with app.app_context():
         request = db.session.scalar(select(InformationRequest))
@@ -375,12 +368,12 @@ def test_more_information_returns_the_case_to_the_caseworker_with_a_request(
         # The new round starts from the previous findings; the previous round is unchanged.
         assert [f.value for f in rounds[1].findings] == ["unknown"] * 4
         assert rounds[0].recommendation == "eligible"
-    assert _stage(app, case_id) == CaseStage.under_review
+    assert case_stage(app, case_id) == CaseStage.under_review
     page = caseworker.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Please send the death certificate of Mohammed." in page
     # The caseworker answers in the new round, and recommends again.
     response = caseworker.post(f"/cases/{case_id}/review/findings", data=_findings(
-        _criteria_ids(app, case_id), version=_version(app, case_id)))
+        _criteria_ids(app, case_id), version=case_version(app, case_id)))
     assert response.status_code == 302
 
 
@@ -388,14 +381,14 @@ def _decide_ineligible(app, people, client_for):
     caseworker = client_for("caseworker", people)
     case_id = people.case_id
     caseworker.post(f"/cases/{case_id}/review/findings", data=_findings(
-        _criteria_ids(app, case_id), "not_met", version=_version(app, case_id)))
+        _criteria_ids(app, case_id), "not_met", version=case_version(app, case_id)))
     caseworker.post(f"/cases/{case_id}/recommend", data={
         "recommendation": "ineligible", "reasons": "Not verified.",
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     client_for("supervisor", people).post(f"/cases/{case_id}/decide", data={
         "outcome": "ineligible", "reasons": "The incident is assessed non-credible.",
-        "version": _version(app, case_id)})
-    assert _stage(app, case_id) == CaseStage.ineligible
+        "version": case_version(app, case_id)})
+    assert case_stage(app, case_id) == CaseStage.ineligible
     return caseworker
 
 
@@ -410,7 +403,7 @@ def test_an_appeal_is_recorded_within_the_window_and_decided_by_another_supervis
     # No appeal before the decision letter's delivery is recorded.
     response = caseworker.post(f"/cases/{case_id}/appeal", data={
         "grounds": "A neighbour saw the strike.", "lodged_on": today.isoformat(),
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     assert response.status_code == 409
     assert "delivered" in response.get_data(as_text=True)
     response = caseworker.post(f"/cases/{case_id}/decisions/{decision_id}/delivery",
@@ -423,25 +416,25 @@ def test_an_appeal_is_recorded_within_the_window_and_decided_by_another_supervis
 
     response = caseworker.post(f"/cases/{case_id}/appeal", data={
         "grounds": "A neighbour saw the strike.", "lodged_on": today.isoformat(),
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     assert response.status_code == 302
-    assert _stage(app, case_id) == CaseStage.appeal
+    assert case_stage(app, case_id) == CaseStage.appeal
 
     original = client_for("supervisor", people)
     response = original.post(f"/cases/{case_id}/appeal/decide", data={
-        "outcome": "upheld", "reasons": "I was wrong.", "version": _version(app, case_id)})
+        "outcome": "upheld", "reasons": "I was wrong.", "version": case_version(app, case_id)})
     assert response.status_code == 409
     assert "You made the decision under appeal" in response.get_data(as_text=True)
-    assert _stage(app, case_id) == CaseStage.appeal
+    assert case_stage(app, case_id) == CaseStage.appeal
 
     queue = client_for("other_decider", people)
     assert "data-queue=\"appeals\"" in queue.get("/eligibility/queue?kind=appeals").get_data(
         as_text=True)
     response = queue.post(f"/cases/{case_id}/appeal/decide", data={
         "outcome": "upheld", "reasons": "The witness statement is consistent.",
-        "version": _version(app, case_id)})
+        "version": case_version(app, case_id)})
     assert response.status_code == 302
-    assert _stage(app, case_id) == CaseStage.under_review
+    assert case_stage(app, case_id) == CaseStage.under_review
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
         assert (appeal.outcome, appeal.decided_by_id) == ("upheld", people.other_supervisor_id)
@@ -460,14 +453,14 @@ def test_a_dismissed_appeal_leaves_the_case_ineligible_and_cannot_be_lodged_agai
     response = client_for("other_decider", people).post(
         f"/cases/{people.case_id}/appeal/decide",
         data={"outcome": "dismissed", "reasons": "No new facts.",
-              "version": _version(app, people.case_id)})
+              "version": case_version(app, people.case_id)})
     assert response.status_code == 302
-    assert _stage(app, people.case_id) == CaseStage.ineligible
+    assert case_stage(app, people.case_id) == CaseStage.ineligible
     with app.app_context():
         today = office_today(db.session.get(Case, people.case_id))
     response = client_for("caseworker", people).post(f"/cases/{people.case_id}/appeal", data={
         "grounds": "Again.", "lodged_on": today.isoformat(),
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 409
     assert "already appealed" in response.get_data(as_text=True)
 
@@ -495,12 +488,12 @@ def test_an_appeal_lodged_after_the_window_is_refused(app, workflow_case, client
     caseworker, today = _closed_window(app, people, client_for, 61)
     response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
         "grounds": "Late.", "lodged_on": today.isoformat(),
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 200
     yesterday = (today - timedelta(days=1)).isoformat()
     assert f"The appeal window closed on {yesterday}: an appeal lodged after it is late." \
         in response.get_data(as_text=True)
-    assert _stage(app, people.case_id) == CaseStage.ineligible
+    assert case_stage(app, people.case_id) == CaseStage.ineligible
     # The case lists show the ineligible case overdue: its window has passed.
     with app.app_context():
         case = db.session.get(Case, people.case_id)
@@ -516,9 +509,9 @@ def test_an_appeal_lodged_in_time_is_recorded_after_the_window(app, workflow_cas
     lodged = today - timedelta(days=1)
     response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
         "grounds": "Posted on the last day.", "lodged_on": lodged.isoformat(),
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _stage(app, people.case_id) == CaseStage.appeal
+    assert case_stage(app, people.case_id) == CaseStage.appeal
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
         assert appeal.lodged_on == lodged
@@ -542,12 +535,12 @@ def test_no_appeal_is_recorded_once_the_recording_time_has_passed(app, workflow_
         f"/cases/{people.case_id}/appeal").get_data(as_text=True)
     response = caseworker.post(f"/cases/{people.case_id}/appeal", data={
         "grounds": "Late.", "lodged_on": closed,
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     assert response.status_code == 409
     last = (today - timedelta(days=1)).isoformat()
     assert (f"The appeal window closed on {closed}, and an appeal lodged in time could be "
             f"recorded until {last}.") in response.get_data(as_text=True)
-    assert _stage(app, people.case_id) == CaseStage.ineligible
+    assert case_stage(app, people.case_id) == CaseStage.ineligible
 
 
 def test_the_appeal_window_is_configuration(app, workflow_case, client_for, monkeypatch):
@@ -630,11 +623,11 @@ def test_findings_link_only_the_case_s_own_evidence(app, workflow_case, client_f
         foreign = db.session.scalar(select(Evidence.id).where(Evidence.case_id == other.case_id))
     criteria = _criteria_ids(app, people.case_id)
     response = mine.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        criteria, version=_version(app, people.case_id), **{f"evidence_{criteria[2]}": foreign}))
+        criteria, version=case_version(app, people.case_id), **{f"evidence_{criteria[2]}": foreign}))
     assert response.status_code == 200
     assert "only evidence of this case" in response.get_data(as_text=True)
     response = mine.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        criteria, version=_version(app, people.case_id), **{f"evidence_{criteria[2]}": own}))
+        criteria, version=case_version(app, people.case_id), **{f"evidence_{criteria[2]}": own}))
     assert response.status_code == 302
     page = mine.get(f"/cases/{people.case_id}").get_data(as_text=True)
     assert f'data-evidence-link="{own}"' in page
@@ -670,13 +663,13 @@ def test_admins_publish_a_new_criteria_version_and_old_reviews_keep_theirs(
     # criteria it kept (by code) are carried over.
     caseworker = client_for("caseworker", people)
     caseworker.post(f"/cases/{people.case_id}/review/findings", data=_findings(
-        _criteria_ids(app, people.case_id), version=_version(app, people.case_id)))
+        _criteria_ids(app, people.case_id), version=case_version(app, people.case_id)))
     caseworker.post(f"/cases/{people.case_id}/recommend", data={
         "recommendation": "eligible", "reasons": "Fine.",
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     client_for("supervisor", people).post(f"/cases/{people.case_id}/decide", data={
         "outcome": "more_information", "reasons": "Identify the household.",
-        "version": _version(app, people.case_id)})
+        "version": case_version(app, people.case_id)})
     with app.app_context():
         first, second = db.session.scalars(select(Review).order_by(Review.round))
         assert first.criteria_version.number == 1 and len(first.findings) == 4

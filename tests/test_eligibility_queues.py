@@ -27,6 +27,7 @@ from tests.conftest import is_postgresql, login
 from tests.evidence_samples import pdf
 from tests.fixtures_eligibility import WorkflowCase
 from tests.fixtures_evidence import upload
+from tests.fixtures_intake import case_version
 
 
 def _client(app, user_id: int):
@@ -308,7 +309,7 @@ def test_a_supervisor_reopens_from_the_queue_and_earlier_decisions_stay(
         as_text=True)
     # Back towards review: a new round, starting from the earlier findings.
     response = caseworker.post(f"/cases/{people.case_id}/actions/start_review",
-                               data={"version": _version(app, people.case_id)})
+                               data={"version": case_version(app, people.case_id)})
     assert response.status_code == 302
     with app.app_context():
         case = db.session.get(Case, people.case_id)
@@ -320,16 +321,12 @@ def test_a_supervisor_reopens_from_the_queue_and_earlier_decisions_stay(
         assert len(rounds[1].findings) == len(rounds[0].findings)
 
 
-def _version(app, case_id: int) -> int:
-    with app.app_context():
-        return db.session.get(Case, case_id).version
-
 
 def test_caseworkers_cannot_reopen(app, workflow_case):
     people = workflow_case(CaseStage.ineligible)
     response = _client(app, people.caseworker_id).post(
         f"/cases/{people.case_id}/actions/reopen",
-        data={"version": _version(app, people.case_id), "reason": "Please."})
+        data={"version": case_version(app, people.case_id), "reason": "Please."})
     assert response.status_code == 409
     assert _reference(app, people.case_id)
     with app.app_context():

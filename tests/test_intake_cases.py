@@ -14,7 +14,7 @@ from casework.extensions import db
 from casework.intake import operations
 from casework.intake.models import Case, CaseStage, Loss, Person, Priority, ReferenceCounter
 from casework.intake.validation import CaseDetails
-from tests.fixtures_intake import person
+from tests.fixtures_intake import case_version, person
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_household_members_are_added_edited_and_removed_at_intake(app, login_as,
                            data={**person(name_latin="Yasmin Ahmad al-Hassan",
                                           name_ar="ياسمين أحمد الحسن", approximate_age="9",
                                           harm="killed"),
-                                 "version": _version(app, case_id)})
+                                 "version": case_version(app, case_id)})
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         case = db.session.get(Case, case_id)
@@ -155,12 +155,12 @@ def test_household_members_are_added_edited_and_removed_at_intake(app, login_as,
                            data={**person(name_latin="Yasmine Ahmad al-Hassan",
                                           name_ar="ياسمين أحمد الحسن", approximate_age="9",
                                           harm="killed"),
-                                 "version": _version(app, case_id)})
+                                 "version": case_version(app, case_id)})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Person, child.id).name_latin == "Yasmine Ahmad al-Hassan"
     response = client.post(f"/cases/{case_id}/persons/{child.id}/remove",
-                           data={"version": _version(app, case_id)})
+                           data={"version": case_version(app, case_id)})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Person, child.id) is None
@@ -172,7 +172,7 @@ def test_a_second_head_of_household_is_refused(app, login_as, open_case):
     client = _client_for(app, login_as, case_id)
     response = client.post(f"/cases/{case_id}/persons/new",
                            data={**person(relationship_to_head="head"),
-                                 "version": _version(app, case_id)})
+                                 "version": case_version(app, case_id)})
     assert "is already the head of household" in response.get_data(as_text=True)
 
 
@@ -192,7 +192,7 @@ def test_entries_can_be_removed_only_at_intake(app, login_as, open_case):
     assert f'href="/cases/{case_id}/losses/{loss_id}"' in page
     assert f"/cases/{case_id}/losses/{loss_id}/remove" not in page
     response = client.post(f"/cases/{case_id}/losses/{loss_id}/remove",
-                           data={"version": _version(app, case_id)})
+                           data={"version": case_version(app, case_id)})
     assert response.status_code == 409
     assert "correct them instead" in response.get_data(as_text=True)
     with app.app_context():
@@ -204,7 +204,7 @@ def test_losses_are_money_in_minor_units_with_a_currency(app, login_as, open_cas
     client = _client_for(app, login_as, case_id)
     response = client.post(f"/cases/{case_id}/losses/new", data={
         "kind": "livelihood", "description": "Bakery oven and flour store",
-        "estimated_value": "12500.50", "currency": "USD", "version": _version(app, case_id)})
+        "estimated_value": "12500.50", "currency": "USD", "version": case_version(app, case_id)})
     assert response.status_code == 302
     with app.app_context():
         loss = db.session.scalar(select(Loss).where(Loss.case_id == case_id))
@@ -230,7 +230,7 @@ def test_bad_loss_input_says_what_is_wrong_and_saves_nothing(app, login_as, open
                                                             changes, message):
     case_id = open_case(losses=[])
     client = _client_for(app, login_as, case_id)
-    version = _version(app, case_id)
+    version = case_version(app, case_id)
     data = {"kind": "home_damaged", "estimated_value": "500", "currency": "USD",
             "version": version, **changes}
     response = client.post(f"/cases/{case_id}/losses/new", data=data)
@@ -238,7 +238,7 @@ def test_bad_loss_input_says_what_is_wrong_and_saves_nothing(app, login_as, open
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Loss.id))) == 0
-    assert _version(app, case_id) == version
+    assert case_version(app, case_id) == version
 
 
 def test_supervisors_reassign_within_the_office(app, raqqa, login_as, open_case, create_user,
@@ -250,10 +250,10 @@ def test_supervisors_reassign_within_the_office(app, raqqa, login_as, open_case,
     fellow_supervisor = create_user(Role.supervisor, office_id=raqqa)
     for refused in (outsider, fellow_supervisor):
         response = supervisor.post(f"/cases/{case_id}/assign",
-                                   data={"assigned_to": refused, "version": _version(app, case_id)})
+                                   data={"assigned_to": refused, "version": case_version(app, case_id)})
         assert "is not an active caseworker of office RQA" in response.get_data(as_text=True)
     response = supervisor.post(f"/cases/{case_id}/assign",
-                               data={"assigned_to": colleague, "version": _version(app, case_id)})
+                               data={"assigned_to": colleague, "version": case_version(app, case_id)})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id).assigned_to_id == colleague
@@ -362,9 +362,9 @@ def test_a_withdrawn_case_can_no_longer_be_changed(app, login_as, open_case):
     case_id = open_case()
     client = _client_for(app, login_as, case_id)
     client.post(f"/cases/{case_id}/actions/withdraw",
-                data={"version": _version(app, case_id), "reason": "Family moved away"})
+                data={"version": case_version(app, case_id), "reason": "Family moved away"})
     response = client.post(f"/cases/{case_id}/persons/new",
-                           data={**person(), "version": _version(app, case_id)})
+                           data={**person(), "version": case_version(app, case_id)})
     assert "can no longer be changed" in response.get_data(as_text=True)
 
 
@@ -394,10 +394,6 @@ def _client_for(app, login_as, case_id: int):
         office_id = db.session.get(Case, case_id).office_id
     return login_as(Role.caseworker, office_id=office_id)
 
-
-def _version(app, case_id: int) -> int:
-    with app.app_context():
-        return db.session.get(Case, case_id).version
 
 
 def _form_fields(html: str) -> dict:

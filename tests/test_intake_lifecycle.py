@@ -24,7 +24,7 @@ from casework.intake.lifecycle import (
 )
 from casework.intake.models import Case, CaseIncident, CaseStage, CaseTransition, Person
 from casework.intake.models.cases import FINAL_STAGES, OPEN_STAGES
-from tests.fixtures_intake import person
+from tests.fixtures_intake import case_stage, case_version, person
 
 
 def test_every_stage_of_the_design_exists():
@@ -220,20 +220,20 @@ def test_the_case_page_offers_register_with_what_is_missing(app, open_case, logi
 def test_a_disallowed_action_answers_409_with_the_reason(app, open_case, login_as):
     case_id = open_case(consent=False)
     client = _owner_client(app, login_as, case_id)
-    version = _version(app, case_id)
+    version = case_version(app, case_id)
     response = client.post(f"/cases/{case_id}/actions/register", data={"version": version})
     assert response.status_code == 409
     assert "informed consent" in response.get_data(as_text=True)
-    assert _stage(app, case_id) == CaseStage.intake
+    assert case_stage(app, case_id) == CaseStage.intake
 
 
 def test_registering_through_the_page(app, open_case, login_as):
     case_id = open_case()
     client = _owner_client(app, login_as, case_id)
     response = client.post(f"/cases/{case_id}/actions/register",
-                           data={"version": _version(app, case_id)})
+                           data={"version": case_version(app, case_id)})
     assert response.status_code == 302
-    assert _stage(app, case_id) == CaseStage.registered
+    assert case_stage(app, case_id) == CaseStage.registered
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-transition="register"' in html
     assert 'data-offer="register"' not in html
@@ -242,38 +242,28 @@ def test_registering_through_the_page(app, open_case, login_as):
 def test_a_stale_form_answers_409_and_names_who_changed_the_case(app, open_case, login_as):
     case_id = open_case()
     client = _owner_client(app, login_as, case_id)
-    stale = _version(app, case_id)
+    stale = case_version(app, case_id)
     client.post(f"/cases/{case_id}/persons/new",
                 data={**person(), "version": stale})
     response = client.post(f"/cases/{case_id}/actions/register", data={"version": stale})
     assert response.status_code == 409
     assert "changed by" in response.get_data(as_text=True)
-    assert _stage(app, case_id) == CaseStage.intake
+    assert case_stage(app, case_id) == CaseStage.intake
 
 
 def test_withdraw_without_a_reason_is_refused_with_a_message(app, open_case, login_as):
     case_id = open_case()
     client = _owner_client(app, login_as, case_id)
     response = client.post(f"/cases/{case_id}/actions/withdraw",
-                           data={"version": _version(app, case_id), "reason": ""},
+                           data={"version": case_version(app, case_id), "reason": ""},
                            follow_redirects=True)
     assert "Give a reason" in response.get_data(as_text=True)
-    assert _stage(app, case_id) == CaseStage.intake
+    assert case_stage(app, case_id) == CaseStage.intake
 
 
 def test_an_unknown_action_is_404(app, open_case, login_as):
     case_id = open_case()
     client = _owner_client(app, login_as, case_id)
     response = client.post(f"/cases/{case_id}/actions/approve",
-                           data={"version": _version(app, case_id)})
+                           data={"version": case_version(app, case_id)})
     assert response.status_code == 404
-
-
-def _version(app, case_id: int) -> int:
-    with app.app_context():
-        return db.session.get(Case, case_id).version
-
-
-def _stage(app, case_id: int) -> CaseStage:
-    with app.app_context():
-        return db.session.get(Case, case_id).stage
