@@ -36,14 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from casework import create_app  # noqa: E402
-from casework.auth.models import User  # noqa: E402
-from casework.core.demo import seed_demo  # noqa: E402
-from casework.core.models import Office  # noqa: E402
+from casework.auth.models import Office, User  # noqa: E402
 from casework.core.pagination import CURSOR_SEPARATOR  # noqa: E402
+from casework.demo.cli import seed_demo  # noqa: E402
+from casework.demo.generate import generate_cases  # noqa: E402
 from casework.duplicates.candidates import find_duplicate_candidates  # noqa: E402
 from casework.extensions import db  # noqa: E402
 from casework.intake import operations  # noqa: E402
-from casework.intake.generate import generate_cases  # noqa: E402
 from casework.intake.models import Case, CaseIncident, Incident, Person  # noqa: E402
 from casework.intake.validation import CaseDetails, PersonDetails  # noqa: E402
 from casework.search.queries import search_cases  # noqa: E402

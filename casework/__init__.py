@@ -15,23 +15,25 @@ from casework.audit.blueprint import bp as audit_bp
 from casework.audit.cli import audit_cli
 from casework.audit.listeners import install_audit_trail
 from casework.auth.blueprint import bp as auth_bp
-from casework.auth.cli import users_cli
+from casework.auth.cli import offices_cli, users_cli
 from casework.auth.sessions import enforce_session_timeouts, load_user
 from casework.config import default_settings, finalise, from_environment
 from casework.core import database  # noqa: F401  (engine settings per dialect)
 from casework.core.authz import enforce_route_access
-from casework.core.blueprint import bp as core_bp
-from casework.core.cli import offices_cli
-from casework.core.demo import demo_cli
 from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_direction
 from casework.core.jobs import jobs_cli
 from casework.core.navigation import navigation_for
+from casework.core.transaction import request_transaction
 from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
+from casework.demo.cli import demo_cli
 from casework.duplicates.blueprint import bp as duplicates_bp
 from casework.eligibility.blueprint import bp as eligibility_bp
+from casework.evidence.blueprint import bp as evidence_bp
 from casework.extensions import babel, csrf, db, limiter, login_manager, migrate
+from casework.home.blueprint import bp as home_bp
+from casework.importing.blueprint import bp as importing_bp
+from casework.importing.cli import import_cli
 from casework.intake.blueprint import bp as intake_bp
-from casework.intake.import_cli import import_cli
 from casework.search.blueprint import bp as search_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,9 +62,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     install_audit_trail()
     _register_request_hooks(app)
-    for blueprint in (core_bp, auth_bp, intake_bp, audit_bp, search_bp, duplicates_bp,
-                      eligibility_bp, acknowledgement_bp):
+    for blueprint in (home_bp, auth_bp, intake_bp, evidence_bp, importing_bp, audit_bp, search_bp,
+                      duplicates_bp, eligibility_bp, acknowledgement_bp):
         app.register_blueprint(blueprint)
+    # One transaction per request, committed in one place (casework.core.transaction).
+    for endpoint, view in app.view_functions.items():
+        if endpoint != "static":
+            app.view_functions[endpoint] = request_transaction(view)
     for group in (offices_cli, users_cli, demo_cli, audit_cli, import_cli, jobs_cli):
         app.cli.add_command(group)
     register_error_handlers(app)

@@ -18,10 +18,9 @@ from sqlalchemy import create_engine, make_url, text
 
 from casework import create_app
 from casework.auth import operations as auth_operations
-from casework.auth.models import User
-from casework.core import operations as core_operations
+from casework.auth import operations as core_operations
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office
 from casework.extensions import db, limiter
 
 PASSWORD = "correct-horse-battery-7"

@@ -6,7 +6,10 @@ import io
 import struct
 import zipfile
 
-from casework.intake.evidence_demo import demo_pdf, png_image
+from casework.demo.evidence import (
+    demo_pdf,
+    png_image,
+)
 
 
 def pdf(text: str = "Site visit report") -> bytes:

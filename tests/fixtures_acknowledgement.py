@@ -12,8 +12,12 @@ import pytest
 from casework.acknowledgement import operations
 from casework.acknowledgement.models import FactKind, Responsibility
 from casework.auth.models import User
+from casework.core.dates import office_today
 from casework.extensions import db
-from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.lifecycle import (
+    CaseAction,
+    apply_case_transition,
+)
 from casework.intake.models import Case, CaseStage
 
 APOLOGY_AR = ("نعتذر لكم عن مقتل ابنكم محمد في الغارة على حي البدو في ٢٨ حزيران ٢٠١٧، "

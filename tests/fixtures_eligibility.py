@@ -11,11 +11,15 @@ from sqlalchemy import select
 
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.eligibility import operations
 from casework.eligibility.models import EligibilityDecision
 from casework.eligibility.rounds import current_review
 from casework.extensions import db
-from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.lifecycle import (
+    CaseAction,
+    apply_case_transition,
+)
 from casework.intake.models import Case, CaseStage
 
 

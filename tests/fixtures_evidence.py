@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.core.models import utcnow
+from casework.evidence.models import Evidence
 from casework.extensions import db
 from casework.intake.models import (
     Case,
     CaseStage,
     DeliveryChannel,
-    Evidence,
     Harm,
     Language,
     Person,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.auth.models import User
-from casework.core.demo import seed_demo
+from casework.demo.cli import seed_demo
 from casework.extensions import db
-from casework.intake.importing import COLUMNS
+from casework.importing.operations import COLUMNS
 from tests.conftest import PASSWORD
 
 HEADER = [column.name for column in COLUMNS]

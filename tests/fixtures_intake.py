@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office
 from casework.extensions import db
 from casework.intake import operations
 from casework.intake.lifecycle import CaseAction, apply_case_transition

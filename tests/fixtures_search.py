@@ -11,7 +11,7 @@ from itertools import count
 
 import pytest
 
-from casework.core.models import Office
+from casework.auth.models import Office
 from casework.extensions import db
 from casework.intake.models import (
     Case,

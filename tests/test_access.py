@@ -20,8 +20,8 @@ PUBLIC_ENDPOINTS = {
     "auth.login": "the login form",
     "auth.totp": "the second login step; it works only after the password step",
     "auth.totp_enrol": "first TOTP set-up; it works only after the password step",
-    "core.healthz": "health check for load balancers and monitoring",
-    "core.set_language": "the language switch on the login page",
+    "home.healthz": "health check for load balancers and monitoring",
+    "home.set_language": "the language switch on the login page",
 }
 # Routes left out of the role walk because following them ends the walking session.
 ENDS_SESSION = {"auth.logout"}

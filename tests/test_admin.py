@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from casework.auth.models import User
-from casework.core.models import Office
+from casework.auth.models import Office, User
 from casework.extensions import db
 from tests.conftest import PASSWORD, login
 

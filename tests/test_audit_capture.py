@@ -13,10 +13,9 @@ from casework.audit.chain import GENESIS_HASH
 from casework.audit.context import acting_as
 from casework.audit.listeners import CAPTURED_AS_WRITES, RECEIVERS
 from casework.audit.models import AuditEvent
-from casework.auth.models import User
-from casework.core import operations as core_operations
+from casework.auth import operations as core_operations
+from casework.auth.models import Office, User
 from casework.core import signals
-from casework.core.models import Office
 from casework.extensions import db
 from tests.conftest import PASSWORD, login
 from tests.fixtures_audit import payload

@@ -6,8 +6,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from casework import create_app
-from casework.auth.models import User
-from casework.core.models import Office
+from casework.auth.models import Office, User
 from casework.extensions import db
 from tests.conftest import login
 

@@ -8,6 +8,10 @@ from sqlalchemy import select, text
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
 from casework.duplicates.candidates import blocking_statement, find_duplicate_candidates
+from casework.duplicates.models import (
+    DuplicateDecision,
+    DuplicateOutcome,
+)
 from casework.duplicates.operations import link_same_victim
 from casework.duplicates.queries import same_victim_ids
 from casework.extensions import db
@@ -17,8 +21,6 @@ from casework.intake.models import (
     CaseIncident,
     CaseStage,
     CaseTransition,
-    DuplicateDecision,
-    DuplicateOutcome,
     Person,
 )
 from tests.fixtures_search import member

@@ -27,12 +27,16 @@ from sqlalchemy.orm import selectinload
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
 from casework.core.authz import Action, Role, can
+from casework.core.dates import office_today
 from casework.core.errors import DomainError
 from casework.eligibility import operations
 from casework.eligibility.models import Appeal, EligibilityDecision, Finding, Review, ReviewStatus
 from casework.eligibility.rounds import current_review
 from casework.extensions import db
-from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.lifecycle import (
+    CaseAction,
+    apply_case_transition,
+)
 from casework.intake.models import Case, CaseTransition
 
 MOVES = [

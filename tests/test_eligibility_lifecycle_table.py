@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.core.lifecycle import TransitionRefused
 from casework.eligibility import operations
 from casework.extensions import db
@@ -29,7 +30,6 @@ from casework.intake.lifecycle import (
     CASE_TRANSITIONS,
     CaseAction,
     apply_case_transition,
-    office_today,
 )
 from casework.intake.models import Case, CaseStage, CaseTransition
 from tests.fixtures_eligibility import record_all_findings

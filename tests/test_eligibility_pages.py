@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from casework.auth import operations as auth_operations
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.core.models import utcnow
 from casework.eligibility import operations
 from casework.eligibility.models import (
@@ -25,9 +26,13 @@ from casework.eligibility.models import (
     Review,
     ReviewActivity,
 )
+from casework.evidence.models import Evidence
 from casework.extensions import db
-from casework.intake.lifecycle import office_today
-from casework.intake.models import Case, CaseStage, CaseTransition, Evidence
+from casework.intake.models import (
+    Case,
+    CaseStage,
+    CaseTransition,
+)
 from tests.conftest import login
 from tests.evidence_samples import pdf
 from tests.fixtures_eligibility import case_decisions

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.core.models import utcnow
 from casework.eligibility import operations, queries
 from casework.eligibility.models import (
@@ -19,9 +20,12 @@ from casework.eligibility.models import (
     Review,
 )
 from casework.eligibility.queries import QueueKind
+from casework.evidence.models import Evidence
 from casework.extensions import db
-from casework.intake.lifecycle import office_today
-from casework.intake.models import Case, CaseStage, Evidence
+from casework.intake.models import (
+    Case,
+    CaseStage,
+)
 from casework.intake.models.incidents import Incident
 from tests.conftest import is_postgresql, login
 from tests.evidence_samples import pdf

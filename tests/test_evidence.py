@@ -18,11 +18,22 @@ from casework.core import signals
 from casework.core.authz import Role
 from casework.core.errors import Conflict
 from casework.core.models import utcnow
+from casework.demo.evidence import seed_demo_evidence
+from casework.evidence.models import Evidence
+from casework.evidence.operations import (
+    clean_filename,
+    withdraw_evidence,
+)
+from casework.evidence.storage import (
+    INCOMING,
+    EvidenceStore,
+    evidence_root,
+)
 from casework.extensions import db
-from casework.intake.evidence_demo import seed_demo_evidence
-from casework.intake.evidence_operations import clean_filename, withdraw_evidence
-from casework.intake.evidence_storage import INCOMING, EvidenceStore, evidence_root
-from casework.intake.models import Case, CaseStage, Evidence
+from casework.intake.models import (
+    Case,
+    CaseStage,
+)
 from tests.evidence_samples import ACCEPTED_SAMPLES, HTML, REFUSED_SAMPLES, WINDOWS_EXE, pdf, png
 from tests.fixtures_audit import payload
 from tests.fixtures_evidence import stored_files, upload
@@ -481,8 +492,8 @@ def test_withdrawn_evidence_cannot_be_withdrawn_again(caseworker, case, uploaded
 def test_the_ui_offers_no_way_to_delete_or_replace_evidence(app):
     rules = [rule for rule in app.url_map.iter_rules() if "evidence" in rule.endpoint]
     assert {rule.endpoint for rule in rules} == {
-        "intake.evidence_upload", "intake.evidence_download",
-        "intake.evidence_withdraw",
+        "evidence.upload", "evidence.download",
+        "evidence.withdraw",
     }
     assert all("DELETE" not in rule.methods and "PUT" not in rule.methods for rule in rules)
 

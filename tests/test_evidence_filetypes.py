@@ -6,7 +6,12 @@ import io
 
 import pytest
 
-from casework.intake.filetypes import ACCEPTED, SIGNATURES, detect, starts_with_markup
+from casework.evidence.filetypes import (
+    ACCEPTED,
+    SIGNATURES,
+    detect,
+    starts_with_markup,
+)
 from tests.evidence_samples import ACCEPTED_SAMPLES, REFUSED_SAMPLES
 
 

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from casework.audit.models import AuditEvent
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office
+from casework.demo.generate import generate_cases
 from casework.extensions import db
 from casework.intake import operations
-from casework.intake.generate import generate_cases
 from casework.intake.lifecycle import deadline_days
 from casework.intake.models import Case, Person
 from casework.intake.models.cases import CaseStage, ReferenceCounter

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from casework.audit.models import AuditEvent
 from casework.extensions import db
-from casework.intake.importing import import_file
+from casework.importing.operations import import_file
 from casework.intake.models import Case, Incident, Loss, Person
 from casework.intake.models.cases import ReferenceCounter
 from casework.intake.names import person_name_columns

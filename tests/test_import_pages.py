@@ -14,7 +14,7 @@ from casework.audit.models import AuditEvent
 from casework.core.authz import Role
 from casework.core.jobs import QUEUE_NAME, AppWorker
 from casework.extensions import db
-from casework.intake.import_jobs import imports_folder
+from casework.importing.jobs import imports_folder
 from casework.intake.models import Case
 from tests.conftest import is_postgresql
 from tests.fixtures_import import csv_bytes, household, incident_row

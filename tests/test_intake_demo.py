@@ -6,8 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from casework.auth.models import User
-from casework.core.models import Office
+from casework.auth.models import Office, User
 from casework.extensions import db
 from casework.intake.models import Case, CaseStage, Harm, Incident, Loss, Person
 from casework.intake.validation import ARABIC_LETTER, LATIN_LETTER

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.core.errors import InvalidInput
 from casework.core.lifecycle import StaleRecord, TransitionRefused
 from casework.extensions import db
@@ -20,7 +21,6 @@ from casework.intake.lifecycle import (
     CaseAction,
     apply_case_transition,
     case_offers,
-    office_today,
 )
 from casework.intake.models import Case, CaseIncident, CaseStage, CaseTransition, Person
 from casework.intake.models.cases import FINAL_STAGES, OPEN_STAGES

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office
 from casework.extensions import db
 from casework.intake import operations
 from casework.intake.models import Case

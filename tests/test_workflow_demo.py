@@ -7,10 +7,9 @@ from sqlalchemy import func, select
 
 from casework.acknowledgement.models import Acknowledgement, FamilyResponse, Responsibility
 from casework.audit.models import AuditEvent
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.demo import DEMO_USERS
-from casework.core.models import Office
+from casework.demo.cli import DEMO_USERS
 from casework.eligibility.models import Appeal, EligibilityDecision, Review
 from casework.extensions import db
 from casework.intake.models import Case, CaseStage, CaseTransition

@@ -29,10 +29,13 @@ from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import DomainError
 from casework.core.forms import attach_error
 from casework.core.lifecycle import StaleRecord
+from casework.core.sections import (
+    CaseSection,
+    register_case_section,
+)
 from casework.extensions import db
 from casework.intake import queries as case_queries
 from casework.intake.models.cases import LANGUAGE_LABELS, STAGE_LABELS, Case
-from casework.intake.sections import CaseSection, register_case_section
 
 LABELS = {
     "responsibility_label": lambda value: RESPONSIBILITY_LABELS.get(value, value),

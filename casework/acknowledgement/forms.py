@@ -29,7 +29,7 @@ from casework.acknowledgement.models import (
     FactKind,
 )
 from casework.acknowledgement.operations import PARTY_MAX, SOURCE_MAX, TEXT_MAX
-from casework.intake.forms import IsoDateField
+from casework.core.forms import IsoDateField
 
 DISCLOSED, WITHHELD = "disclosed", "withheld"
 

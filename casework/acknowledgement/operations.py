@@ -28,11 +28,15 @@ from casework.acknowledgement.models import (
     FamilyResponseKind,
     Responsibility,
 )
+from casework.core.dates import office_today
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.lifecycle import StaleRecord
 from casework.core.models import utcnow
 from casework.extensions import db
-from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.lifecycle import (
+    CaseAction,
+    apply_case_transition,
+)
 from casework.intake.models.cases import STAGE_LABELS, Case, CaseStage, Language
 from casework.intake.models.incidents import PARTY_ROLE_LABELS, WEAPON_LABELS, Weapon
 from casework.intake.validation import ARABIC_LETTER, LATIN_LETTER

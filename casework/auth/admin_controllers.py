@@ -1,4 +1,4 @@
-"""User administration (admins only)."""
+"""User and office administration (admins only)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from casework.auth import operations
-from casework.auth.forms import NewUserForm, UserForm
-from casework.auth.models import User
+from casework.auth.forms import NewOfficeForm, NewUserForm, OfficeForm, UserForm
+from casework.auth.models import Office, User
 from casework.core.authz import Action, authorize, requires
-from casework.core.errors import DomainError
-from casework.core.forms import show_error
-from casework.core.models import Office
 from casework.core.pagination import page_by_id, parse_after
+from casework.core.transaction import refusal_shown
 from casework.extensions import db
 
 NO_OFFICE = 0
@@ -43,17 +41,13 @@ def user_new():
     form = NewUserForm()
     form.office_id.choices = _office_choices()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             user = operations.create_user(
                 form.email.data, form.name.data, form.role.data,
                 _office(form.office_id.data), form.password.data,
             )
             if not form.active.data:
                 operations.update_user(user, user.name, user.role, user.office, active=False)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -66,15 +60,41 @@ def user_edit(user_id: int):
     form = UserForm(obj=user, office_id=user.office_id or NO_OFFICE)
     form.office_id.choices = _office_choices()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             operations.update_user(
                 user, form.name.data, form.role.data, _office(form.office_id.data),
                 form.active.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user)
+
+
+@requires(Action.manage_offices)
+def offices():
+    page = page_by_id(select(Office), Office.id, parse_after(request.args.get("after")))
+    return render_template("auth/offices.html", page=page)
+
+
+@requires(Action.manage_offices)
+def office_new():
+    form = NewOfficeForm()
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            office = operations.create_office(form.code.data, form.name.data, form.timezone.data)
+            flash(_("Office %(code)s created.", code=office.code), "success")
+            return redirect(url_for("auth.offices"))
+    return render_template("auth/office_form.html", form=form, office=None)
+
+
+@requires(Action.manage_offices)
+def office_edit(office_id: int):
+    office = db.get_or_404(Office, office_id)
+    authorize(Action.manage_offices, office)
+    form = OfficeForm(obj=office)
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            operations.update_office(office, form.name.data, form.timezone.data)
+            flash(_("Office %(code)s saved.", code=office.code), "success")
+            return redirect(url_for("auth.offices"))
+    return render_template("auth/office_form.html", form=form, office=office)

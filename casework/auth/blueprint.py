@@ -17,3 +17,10 @@ bp.add_url_rule(
     "/admin/users/<int:user_id>", "user_edit", admin_controllers.user_edit,
     methods=["GET", "POST"],
 )
+bp.add_url_rule("/admin/offices", "offices", admin_controllers.offices)
+bp.add_url_rule("/admin/offices/new", "office_new", admin_controllers.office_new,
+                methods=["GET", "POST"])
+bp.add_url_rule(
+    "/admin/offices/<int:office_id>", "office_edit", admin_controllers.office_edit,
+    methods=["GET", "POST"],
+)

@@ -1,4 +1,4 @@
-"""`flask users ...`: the same operations the admin pages call."""
+"""`flask users ...` and `flask offices ...`: the same operations the admin pages call."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from casework.auth import operations
+from casework.auth.operations import office_by_code
 from casework.core.authz import Role
 from casework.core.errors import DomainError
-from casework.core.operations import office_by_code
 from casework.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -43,3 +43,22 @@ def create_user_command(
     db.session.commit()
     where = f" in {office.code}" if office else ""
     click.echo(f"Created {user.role} {user.email}{where}.")
+
+
+offices_cli = AppGroup("offices", help="Manage offices.")
+
+
+@offices_cli.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--tz", "timezone", default="Asia/Damascus", show_default=True,
+              help="IANA time zone of the office.")
+def create_office_command(code: str, name: str, timezone: str) -> None:
+    """Create an office with a CODE (e.g. RQA) and a NAME."""
+    try:
+        office = operations.create_office(code, name, timezone)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Created office {office.code} ({office.name}, {office.timezone}).")

@@ -53,14 +53,14 @@ def _finish_login(user: User, next_url: str | None):
     operations.record_login(user)
     db.session.commit()
     start_session(user)
-    return redirect(safe_next_url(next_url) or url_for("core.home"))
+    return redirect(safe_next_url(next_url) or url_for("home.home"))
 
 
 @public
 @throttled
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
@@ -177,5 +177,5 @@ def change_password():
             # Every other session ended with the old token; this one continues.
             start_session(user)
             flash(_("Your password has been changed. Other sessions have been ended."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("auth/change_password.html", form=form)

@@ -1,4 +1,6 @@
-"""Forms for login, TOTP, own account and user administration."""
+"""Forms for login, TOTP, own account, user and office administration."""
+
+from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -54,3 +56,21 @@ class NewUserForm(UserForm):
 class LanguageForm(FlaskForm):
     lang = StringField(validators=[DataRequired(), Length(max=8)])
     next = StringField(validators=[Optional(), Length(max=2000)])
+
+
+TIMEZONE_CHOICES = sorted(available_timezones())
+
+
+class OfficeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default="Asia/Damascus")
+
+
+class NewOfficeForm(OfficeForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Za-z]{2,10}$", message=_l("2 to 10 letters, e.g. RQA.")),
+        ],
+    )

@@ -1,4 +1,4 @@
-"""User accounts."""
+"""User accounts and offices."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.authz import Role
-from casework.core.models import AdministrativeRecord, Office, UTCDateTime, string_enum, utcnow
+from casework.core.models import (
+    AdministrativeRecord,
+    UTCDateTime,
+    string_enum,
+    utcnow,
+)
 from casework.extensions import db
 
 # Roles that must confirm a TOTP code at every login.
@@ -21,6 +26,19 @@ SECRET_COLUMNS = frozenset({"password_hash", "session_token", "totp_secret", "to
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class Office(AdministrativeRecord, db.Model):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Office {self.code}>"
 
 
 class User(AdministrativeRecord, UserMixin, db.Model):

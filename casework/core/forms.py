@@ -1,31 +1,60 @@
-"""Forms for offices, and mapping operation errors back onto forms."""
-
-from zoneinfo import available_timezones
+"""What every domain's forms share: field types, the versioned form, and showing an
+operation's error on the field it names."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import DateField, HiddenField, IntegerField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from casework.core.errors import DomainError
 from casework.extensions import db
 
-TIMEZONE_CHOICES = sorted(available_timezones())
+
+def blank_choice() -> SelectChoice:
+    return SelectChoice("", "—")
 
 
-class OfficeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default="Asia/Damascus")
+def choices_of(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-class NewOfficeForm(OfficeForm):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Regexp(r"^[A-Za-z]{2,10}$", message=_l("2 to 10 letters, e.g. RQA.")),
-        ],
-    )
+def optional_int(value: object) -> int | None:
+    if value in ("", None):
+        return None
+    return int(value)
+
+
+class IsoDateField(DateField):
+    """A date as YYYY-MM-DD (what browsers' date inputs send), with a clear message."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter the date as YYYY-MM-DD, e.g. 2017-06-28.")) from error
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a whole number, e.g. 34.")) from error
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VersionedForm(FlaskForm):
+    """Carries the version of the record the form was loaded at, and a signed snapshot
+    of the values it showed (to say what changed if someone saved in between)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    loaded = HiddenField()
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:

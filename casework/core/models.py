@@ -1,12 +1,11 @@
-"""Models shared by every domain: the base columns and offices."""
+"""What every domain's models share: UTC timestamps, enum columns, administrative records."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime
 
 from casework.extensions import db
 
@@ -46,16 +45,3 @@ class AdministrativeRecord:
     """Marks records that admins manage (offices, users): no case data, no office scope."""
 
     __scope__ = "administration"
-
-
-class Office(AdministrativeRecord, db.Model):
-    __tablename__ = "offices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(10), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<Office {self.code}>"

@@ -18,15 +18,15 @@ class NavItem:
 
 # Domains append their entries here when their blueprints are registered.
 NAVIGATION: list[NavItem] = [
-    NavItem(_l("Home"), "core.home", Action.view_home),
+    NavItem(_l("Home"), "home.home", Action.view_home),
     NavItem(_l("Cases"), "intake.cases", Action.view_case),
     NavItem(_l("Search"), "search.search", Action.search_cases),
     NavItem(_l("New case"), "intake.case_new", Action.create_case),
     NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
-    NavItem(_l("Import"), "intake.import_upload", Action.import_cases),
+    NavItem(_l("Import"), "importing.upload", Action.import_cases),
     NavItem(_l("Decisions"), "eligibility.decision_queue", Action.view_work_queues),
     NavItem(_l("To reconsider"), "eligibility.reconsider_queue", Action.view_work_queues),
-    NavItem(_l("Offices"), "core.offices", Action.manage_offices),
+    NavItem(_l("Offices"), "auth.offices", Action.manage_offices),
     NavItem(_l("Users"), "auth.users", Action.manage_users),
     NavItem(_l("Eligibility criteria"), "eligibility.criteria",
             Action.manage_eligibility_criteria),

@@ -34,9 +34,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
+from casework.duplicates.models import DuplicateDecision
 from casework.extensions import db
 from casework.intake.models.cases import Case, CaseStage
-from casework.intake.models.duplicates import DuplicateDecision
 from casework.intake.models.name_keys import fill_name_columns
 from casework.intake.models.persons import (
     HARM_LABELS,

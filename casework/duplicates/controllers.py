@@ -26,6 +26,10 @@ from flask_login import current_user
 from casework.core.authz import Action, Role, can, requires
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import attach_error
+from casework.core.sections import (
+    CaseSection,
+    register_case_section,
+)
 from casework.duplicates import operations, queries
 from casework.duplicates.candidates import (
     SAME_PERSON_THRESHOLD,
@@ -41,12 +45,11 @@ from casework.duplicates.forms import (
     SAME_VICTIM,
     DuplicateDecisionForm,
 )
+from casework.duplicates.models import DUPLICATE_OUTCOME_LABELS
 from casework.extensions import db
 from casework.intake import queries as intake_queries
 from casework.intake.controllers.common import TEMPLATE_HELPERS, load_case
 from casework.intake.models.cases import FINAL_STAGES, Case, CaseStage
-from casework.intake.models.duplicates import DUPLICATE_OUTCOME_LABELS
-from casework.intake.sections import CaseSection, register_case_section
 
 SECTION_LIMIT = 5
 # Members blocked for the case page's short list: enough for the household's own namesakes

@@ -25,11 +25,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casework.core.errors import Conflict, InvalidInput
+from casework.duplicates.models import (
+    DuplicateDecision,
+    DuplicateOutcome,
+    Victim,
+)
 from casework.duplicates.queries import decision_for
 from casework.extensions import db
 from casework.intake.lifecycle import CaseAction, apply_case_transition
 from casework.intake.models.cases import FINAL_STAGES, Case
-from casework.intake.models.duplicates import DuplicateDecision, DuplicateOutcome, Victim
 from casework.intake.models.persons import Person
 
 

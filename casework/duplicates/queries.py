@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from casework.duplicates.models import DuplicateDecision
 from casework.extensions import db
 from casework.intake.models.cases import Case
-from casework.intake.models.duplicates import DuplicateDecision
 from casework.intake.models.persons import Person
 
 

@@ -20,9 +20,18 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
+from casework.core.dates import (
+    local_today,
+    office_today,
+)
+from casework.core.dates import today as utc_today
 from casework.core.errors import Conflict, DomainError
 from casework.core.forms import show_error
 from casework.core.lifecycle import StaleRecord, TransitionRefused
+from casework.core.sections import (
+    CaseSection,
+    register_case_section,
+)
 from casework.eligibility import operations, queries
 from casework.eligibility.forms import (
     ActivityForm,
@@ -49,21 +58,20 @@ from casework.eligibility.models.reviews import (
 )
 from casework.eligibility.queries import EligibilityRecord, QueueKind
 from casework.eligibility.rounds import current_criteria_version, open_appeal
+from casework.evidence.operations import (
+    evidence_of_case,
+    may_see_witness_identity,
+)
 from casework.extensions import db
 from casework.intake import queries as case_queries
-from casework.intake.evidence_operations import evidence_of_case, may_see_witness_identity
 from casework.intake.lifecycle import (
     ACTION_LABELS,
     ACTION_PAGES,
     CASE_LIFECYCLE,
     CaseAction,
-    local_today,
-    office_today,
 )
 from casework.intake.models.cases import PRIORITY_LABELS, STAGE_LABELS, Case, CaseStage, Priority
 from casework.intake.models.incidents import CREDIBILITY_LABELS
-from casework.intake.operations import today as utc_today
-from casework.intake.sections import CaseSection, register_case_section
 
 # Label helpers every template may use (registered as template globals by the blueprint,
 # so that the case page's section and imported macros see them too).

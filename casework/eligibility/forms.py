@@ -25,13 +25,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from casework.core.forms import (
+    IsoDateField,
+    MultiCheckboxField,
+    VersionedForm,
+)
 from casework.eligibility.models.decisions import APPEAL_OUTCOME_LABELS, DECISION_OUTCOME_LABELS
 from casework.eligibility.models.reviews import (
     ACTIVITY_KIND_LABELS,
     FINDING_LABELS,
     RECOMMENDATION_LABELS,
 )
-from casework.intake.forms import IsoDateField, MultiCheckboxField, VersionedForm
 
 TEXT_MAX = 5000
 

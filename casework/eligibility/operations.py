@@ -19,6 +19,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
+from casework.core.dates import (
+    local_today,
+    office_today,
+)
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.models import utcnow
 from casework.eligibility.models import (
@@ -49,17 +53,15 @@ from casework.eligibility.rounds import (
     latest_decision,
     open_appeal,
 )
+from casework.evidence.models import Evidence
 from casework.extensions import db
 from casework.intake.editing import check_case_version, flush_case, touch_case
 from casework.intake.lifecycle import (
     CaseAction,
     apply_case_transition,
     deadline_days,
-    local_today,
-    office_today,
 )
 from casework.intake.models.cases import Case, CaseIncident, CaseStage
-from casework.intake.models.evidence import Evidence
 from casework.intake.models.incidents import Credibility, CredibilityAssessment, Incident
 
 TEXT_MAX = 5000

@@ -1,7 +1,5 @@
 from flask import Blueprint
 
-from casework.intake import evidence_controllers as evidence
-from casework.intake import import_controllers
 from casework.intake.controllers import cases, household, incidents
 
 bp = Blueprint("intake", __name__)
@@ -31,13 +29,6 @@ bp.add_url_rule("/cases/<int:case_id>/losses/<int:loss_id>", "loss_edit", househ
 bp.add_url_rule("/cases/<int:case_id>/losses/<int:loss_id>/remove", "loss_remove",
                 household.loss_remove, methods=["POST"])
 
-# Evidence: uploaded, downloaded through this route only, withdrawn (never deleted)
-bp.add_url_rule("/cases/<int:case_id>/evidence/new", "evidence_upload", evidence.upload,
-                methods=["GET", "POST"])
-bp.add_url_rule("/evidence/<int:evidence_id>/download", "evidence_download", evidence.download)
-bp.add_url_rule("/evidence/<int:evidence_id>/withdraw", "evidence_withdraw", evidence.withdraw,
-                methods=["GET", "POST"])
-
 # Incidents
 bp.add_url_rule("/incidents", "incidents", incidents.incidents)
 bp.add_url_rule("/incidents/new", "incident_new", incidents.incident_new,
@@ -55,10 +46,3 @@ bp.add_url_rule("/incidents/<int:incident_id>/references/<int:reference_id>/remo
                 "reference_remove", incidents.reference_remove, methods=["POST"])
 bp.add_url_rule("/incidents/<int:incident_id>/assessments", "assessment_add",
                 incidents.assessment_add, methods=["POST"])
-
-# Import of cases from CSV (supervisors, into their own office)
-bp.add_url_rule("/cases/import", "import_upload", import_controllers.import_upload,
-                methods=["GET", "POST"])
-bp.add_url_rule("/cases/import/<token>", "import_result", import_controllers.import_result)
-bp.add_url_rule("/cases/import/<token>/run", "import_confirm", import_controllers.import_confirm,
-                methods=["POST"])

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FloatField,
     Form,
     FormField,
@@ -25,8 +24,17 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
+from casework.core.forms import (
+    IsoDateField,
+    MultiCheckboxField,
+    VersionedForm,
+    WholeNumberField,
+    blank_choice,
+    choices_of,
+    optional_int,
+)
 from casework.core.money import amount_text
 from casework.intake.editing import TrackedField
 from casework.intake.models.cases import (
@@ -44,54 +52,9 @@ from casework.intake.models.persons import (
 )
 
 
-def blank_choice() -> SelectChoice:
-    return SelectChoice("", "—")
-
-
-def choices_of(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _choices(labels: dict, blank: bool = False) -> list[SelectChoice]:
     choices = [SelectChoice(str(key.value), label) for key, label in labels.items()]
     return [blank_choice(), *choices] if blank else choices
-
-
-def optional_int(value: object) -> int | None:
-    if value in ("", None):
-        return None
-    return int(value)
-
-
-class IsoDateField(DateField):
-    """A date as YYYY-MM-DD (what browsers' date inputs send), with a clear message."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter the date as YYYY-MM-DD, e.g. 2017-06-28.")) from error
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter a whole number, e.g. 34.")) from error
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class VersionedForm(FlaskForm):
-    """Carries the version of the record the form was loaded at, and a signed snapshot
-    of the values it showed (to say what changed if someone saved in between)."""
-
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    loaded = HiddenField()
 
 
 class IncidentForm(FlaskForm):

@@ -10,10 +10,9 @@ only way a case changes stage.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,6 +20,7 @@ from sqlalchemy import exists, select
 
 from casework.acknowledgement.models import Acknowledgement
 from casework.core.authz import Role
+from casework.core.dates import office_today
 from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
 from casework.core.models import utcnow
 from casework.eligibility.models import DecisionOutcome, ReviewReason, ReviewStatus
@@ -112,15 +112,6 @@ DEFAULT_DEADLINE_DAYS = {
 def deadline_days(name: str) -> int:
     configured = current_app.config.get("CASE_DEADLINE_DAYS") or {}
     return int(configured.get(name, DEFAULT_DEADLINE_DAYS[name]))
-
-
-def local_today(timezone: str, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
-
-
-def office_today(case: Case, now: datetime | None = None) -> date:
-    """Today's date where the case's office is: deadlines fall on local dates."""
-    return local_today(case.office.timezone, now)
 
 
 # Preconditions: mandatory data and consent complete before registration.

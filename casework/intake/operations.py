@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core import signals
 from casework.core.authz import Role
+from casework.core.dates import today
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.lifecycle import StaleRecord
-from casework.core.models import Office, utcnow
+from casework.core.models import utcnow
 from casework.extensions import db
 from casework.intake.editing import check_case_version, flush_case, touch_case
 from casework.intake.lifecycle import deadline_days
@@ -69,10 +70,6 @@ from casework.intake.validation import (
     raise_first,
 )
 from casework.intake.vulnerability import derive_flags, derive_priority
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 def _clean(value: str | None) -> str | None:

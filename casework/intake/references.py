@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from casework.core.models import Office
+from casework.auth.models import Office
 from casework.extensions import db
 from casework.intake.models.cases import ReferenceCounter
 

@@ -32,8 +32,8 @@ from typing import Any
 from sqlalchemy import column, literal_column, select, table, text
 from sqlalchemy.orm import joinedload
 
+from casework.auth.models import Office
 from casework.core.authz import Role
-from casework.core.models import Office
 from casework.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from casework.extensions import db
 from casework.intake.models.cases import Case, ReferenceCounter

@@ -21,7 +21,7 @@ from casework.extensions import db
 
 if TYPE_CHECKING:
     from casework.eligibility.models.reviews import Review
-    from casework.intake.models.evidence import Evidence
+    from casework.evidence.models import Evidence
 
 
 

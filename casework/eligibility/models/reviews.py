@@ -34,7 +34,7 @@ from casework.extensions import db
 
 if TYPE_CHECKING:
     from casework.eligibility.models.criteria import CriteriaVersion, Criterion
-    from casework.intake.models.evidence import Evidence
+    from casework.evidence.models import Evidence
 
 
 

@@ -12,8 +12,13 @@ from casework.auth.models import User
 from casework.core import signals
 from casework.core.authz import Action, Role, authorize, can, requires
 from casework.core.errors import DomainError, InvalidInput
-from casework.core.forms import show_error
+from casework.core.forms import (
+    blank_choice,
+    choices_of,
+    show_error,
+)
 from casework.core.lifecycle import StaleRecord, TransitionRefused
+from casework.core.sections import sections_for
 from casework.extensions import db
 from casework.intake import operations, queries
 from casework.intake.controllers.common import (
@@ -29,8 +34,6 @@ from casework.intake.forms import (
     CaseForm,
     NewCaseForm,
     TransitionForm,
-    blank_choice,
-    choices_of,
 )
 from casework.intake.lifecycle import (
     ACTION_LABELS,
@@ -41,7 +44,6 @@ from casework.intake.lifecycle import (
 )
 from casework.intake.models.cases import STAGE_LABELS, VulnerabilityFlag
 from casework.intake.models.persons import Relationship
-from casework.intake.sections import sections_for
 from casework.intake.validation import CaseDetails, PersonDetails, consent_text_versions
 
 

@@ -10,11 +10,16 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from casework.core.authz import Action, authorize
+from casework.core.dates import (
+    local_today,
+    office_today,
+    today,
+)
 from casework.core.money import format_amount
 from casework.extensions import db
 from casework.intake import queries
 from casework.intake.editing import FieldChange, TrackedField, merge_changes, sign_snapshot
-from casework.intake.lifecycle import ACTION_LABELS, local_today, office_today
+from casework.intake.lifecycle import ACTION_LABELS
 from casework.intake.models.cases import (
     DELIVERY_CHANNEL_LABELS,
     LANGUAGE_LABELS,
@@ -39,7 +44,6 @@ from casework.intake.models.persons import (
     RELATIONSHIP_LABELS,
     SEX_LABELS,
 )
-from casework.intake.operations import today
 
 PRIORITY_CLASSES = {1: "text-bg-danger", 2: "text-bg-warning", 3: "text-bg-info",
                     4: "text-bg-secondary"}

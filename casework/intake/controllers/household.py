@@ -14,7 +14,11 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.core.authz import Action, requires
 from casework.core.errors import DomainError, InvalidInput
-from casework.core.forms import show_error
+from casework.core.forms import (
+    blank_choice,
+    choices_of,
+    show_error,
+)
 from casework.core.lifecycle import StaleRecord
 from casework.core.money import MINOR_UNIT_DIGITS, amount_text, parse_amount
 from casework.extensions import db
@@ -32,8 +36,6 @@ from casework.intake.forms import (
     LossForm,
     PersonForm,
     RemoveForm,
-    blank_choice,
-    choices_of,
 )
 from casework.intake.models.cases import Case
 from casework.intake.models.losses import Loss

@@ -12,8 +12,6 @@ from casework.intake.models.cases import (
     ReferenceCounter,
     VulnerabilityFlag,
 )
-from casework.intake.models.duplicates import DuplicateDecision, DuplicateOutcome, Victim
-from casework.intake.models.evidence import EVIDENCE_KIND_LABELS, Evidence, EvidenceKind
 from casework.intake.models.incidents import (
     Credibility,
     CredibilityAssessment,
@@ -34,11 +32,6 @@ __all__ = [
     "Credibility",
     "CredibilityAssessment",
     "DeliveryChannel",
-    "DuplicateDecision",
-    "DuplicateOutcome",
-    "EVIDENCE_KIND_LABELS",
-    "Evidence",
-    "EvidenceKind",
     "ExternalReference",
     "Harm",
     "Incident",
@@ -53,7 +46,6 @@ __all__ = [
     "ReferenceCounter",
     "Relationship",
     "Sex",
-    "Victim",
     "VulnerabilityFlag",
     "Weapon",
 ]

@@ -25,17 +25,23 @@ from casework.core.authz import Role
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.models import utcnow
 from casework.core.web import upload_limit
-from casework.extensions import db
-from casework.intake.evidence_storage import (
+from casework.evidence.filetypes import (
+    accepted_labels,
+    detect,
+)
+from casework.evidence.models import (
+    Evidence,
+    EvidenceKind,
+)
+from casework.evidence.storage import (
     EmptyFile,
     EvidenceStore,
     FileTooLarge,
     current_store,
     max_upload_bytes,
 )
-from casework.intake.filetypes import accepted_labels, detect
+from casework.extensions import db
 from casework.intake.models.cases import Case, CaseStage
-from casework.intake.models.evidence import Evidence, EvidenceKind
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000

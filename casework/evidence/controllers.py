@@ -24,19 +24,28 @@ from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import DomainError
 from casework.core.forms import show_error
+from casework.core.sections import (
+    CaseSection,
+    register_case_section,
+)
 from casework.core.web import format_size, upload_limit
-from casework.extensions import db
-from casework.intake import evidence_operations as operations
-from casework.intake.evidence_forms import (
+from casework.evidence import operations
+from casework.evidence.filetypes import (
+    BY_MEDIA_TYPE,
+    accepted_labels,
+)
+from casework.evidence.forms import (
     ACCEPT_ATTRIBUTE,
     EvidenceUploadForm,
     WithdrawEvidenceForm,
 )
-from casework.intake.evidence_storage import current_store
-from casework.intake.filetypes import BY_MEDIA_TYPE, accepted_labels
+from casework.evidence.models import (
+    EVIDENCE_KIND_LABELS,
+    Evidence,
+)
+from casework.evidence.storage import current_store
+from casework.extensions import db
 from casework.intake.models.cases import Case, CaseStage
-from casework.intake.models.evidence import EVIDENCE_KIND_LABELS, Evidence
-from casework.intake.sections import CaseSection, register_case_section
 
 # A downloaded file may be opened by the browser despite the attachment header
 # (e.g. a PDF viewer): it runs with no rights on this site.
@@ -74,7 +83,7 @@ def evidence_section(case: Case, user: Any) -> dict:
     }
 
 
-register_case_section(CaseSection("evidence", "intake/_evidence.html", evidence_section, order=20))
+register_case_section(CaseSection("evidence", "evidence/_case_section.html", evidence_section, order=20))
 
 
 def _case(case_id: int) -> Case:
@@ -123,7 +132,7 @@ def upload(case_id: int):
                     title=evidence.title, reference=case.reference), "success")
             return redirect(case_page_url(case))
     return render_template(
-        "intake/evidence_upload.html", case=case, form=form,
+        "evidence/upload.html", case=case, form=form,
         limit=upload_limit(), accepted=accepted_labels(), accept=ACCEPT_ATTRIBUTE,
         back_url=case_page_url(case),
     )
@@ -188,7 +197,7 @@ def withdraw(evidence_id: int):
                     title=evidence.title), "success")
             return redirect(case_page_url(case))
     return render_template(
-        "intake/evidence_withdraw.html", evidence=evidence, case=case, form=form,
+        "evidence/withdraw.html", evidence=evidence, case=case, form=form,
         identity_visible=operations.may_see_witness_identity(current_user, case),
         kind_labels=EVIDENCE_KIND_LABELS, back_url=case_page_url(case),
     )

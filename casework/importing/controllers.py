@@ -1,6 +1,6 @@
 """Supervisors import cases from a CSV file: upload, the check's or import's report, confirm.
 
-The work is done by the import job (casework.intake.import_jobs): inline when Redis is
+The work is done by the import job (casework.importing.jobs): inline when Redis is
 not configured, so the report shows at once; otherwise by a worker, and the report page
 shows that the file is waiting until the job has written its report.
 """
@@ -16,8 +16,11 @@ from flask_login import current_user
 from casework.core.authz import Action, authorize, requires
 from casework.core.jobs import enqueue
 from casework.core.web import upload_limit
-from casework.intake.import_forms import ImportConfirmForm, ImportUploadForm
-from casework.intake.import_jobs import (
+from casework.importing.forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+)
+from casework.importing.jobs import (
     DONE,
     QUEUED,
     ImportUpload,
@@ -25,7 +28,10 @@ from casework.intake.import_jobs import (
     run_import_job,
     save_upload,
 )
-from casework.intake.importing import COLUMNS, RECORD_KINDS
+from casework.importing.operations import (
+    COLUMNS,
+    RECORD_KINDS,
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,9 @@ def import_upload():
         upload = save_upload(form.file.data.stream, form.file.data.filename, current_user,
                              form.dry_run.data)
         _start(upload, form.dry_run.data)
-        return redirect(url_for("intake.import_result", token=upload.token))
+        return redirect(url_for("importing.result", token=upload.token))
     return render_template(
-        "intake/import.html", form=form, limit=upload_limit(), columns=COLUMNS,
+        "importing/upload.html", form=form, limit=upload_limit(), columns=COLUMNS,
         kinds=RECORD_KINDS,
     ), 400 if form.errors else 200
 
@@ -70,7 +76,7 @@ def import_upload():
 def import_result(token: str):
     upload = _upload(token)
     return render_template(
-        "intake/import_result.html", upload=upload, report=upload.result,
+        "importing/result.html", upload=upload, report=upload.result,
         waiting=upload.status == QUEUED, done=upload.status == DONE,
         confirm_form=ImportConfirmForm(),
     )
@@ -85,6 +91,6 @@ def import_confirm(token: str):
             or not report.valid or not upload.csv_path.exists():
         flash(_("Only a file whose check found no problem can be imported; upload it again."),
               "warning")
-        return redirect(url_for("intake.import_result", token=upload.token))
+        return redirect(url_for("importing.result", token=upload.token))
     _start(upload, dry_run=False)
-    return redirect(url_for("intake.import_result", token=upload.token))
+    return redirect(url_for("importing.result", token=upload.token))

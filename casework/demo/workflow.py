@@ -17,11 +17,15 @@ from datetime import timedelta
 from casework.acknowledgement import operations
 from casework.acknowledgement.models import FactKind, Responsibility
 from casework.auth.models import User
+from casework.core.dates import office_today
 from casework.duplicates.operations import merge_cases
 from casework.eligibility import operations as eligibility
 from casework.eligibility.rounds import current_review
 from casework.intake import operations as intake
-from casework.intake.lifecycle import CaseAction, apply_case_transition, office_today
+from casework.intake.lifecycle import (
+    CaseAction,
+    apply_case_transition,
+)
 from casework.intake.models.cases import Case, CaseStage, Language
 from casework.intake.validation import CaseDetails, PersonDetails
 

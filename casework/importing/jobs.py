@@ -23,11 +23,14 @@ from flask import current_app, has_request_context
 from flask_babel import gettext as _
 
 from casework.audit.context import acting_as
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office, utcnow
+from casework.core.models import utcnow
 from casework.extensions import db
-from casework.intake.importing import ImportReport, import_file
+from casework.importing.operations import (
+    ImportReport,
+    import_file,
+)
 
 IMPORTS_FOLDER = "imports"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")

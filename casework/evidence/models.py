@@ -3,7 +3,7 @@
 A row records what the file is (its kind, title, the person it concerns), what was
 received (the original filename as data only, the media type detected from the
 content, the size and SHA-256) and who uploaded it. The bytes live in the evidence
-store (see casework.intake.evidence_storage) under their SHA-256, so the same file
+store (see casework.evidence.storage) under their SHA-256, so the same file
 uploaded twice is stored once. A wrong upload is withdrawn with a reason and stays
 listed; nothing is deleted.
 """
@@ -82,7 +82,7 @@ class Evidence(db.Model):
     # As the uploader's browser named the file: shown (escaped) as data, never used
     # to name the stored file or the downloaded one.
     original_filename: Mapped[str] = mapped_column(String(255))
-    # Detected from the content (casework.intake.filetypes), not from the name or the
+    # Detected from the content (casework.evidence.filetypes), not from the name or the
     # browser's Content-Type.
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)

@@ -13,9 +13,15 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from casework.intake.evidence_operations import EvidenceDetails, upload_evidence
+from casework.evidence.models import (
+    Evidence,
+    EvidenceKind,
+)
+from casework.evidence.operations import (
+    EvidenceDetails,
+    upload_evidence,
+)
 from casework.intake.models.cases import Case, CaseStage
-from casework.intake.models.evidence import Evidence, EvidenceKind
 
 FICTIONAL_WITNESSES = [
     ("خالد الحسن", "Khaled al-Hassan (fictional)"),

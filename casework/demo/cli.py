@@ -13,15 +13,17 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from casework.acknowledgement.demo import OfficeTeam, seed_workflow_demo
+from casework.auth import operations, totp
 from casework.auth import operations as auth_operations
-from casework.auth import totp
 from casework.auth.models import User
-from casework.core import operations
 from casework.core.authz import Role
+from casework.demo.cases import seed_intake_demo
+from casework.demo.generate import generate_command
+from casework.demo.workflow import (
+    OfficeTeam,
+    seed_workflow_demo,
+)
 from casework.extensions import db
-from casework.intake.demo import seed_intake_demo
-from casework.intake.generate import generate_command
 
 demo_cli = AppGroup("demo", help="Demo data (refused in production).")
 demo_cli.add_command(generate_command)

@@ -9,7 +9,10 @@ import click
 from flask.cli import AppGroup
 
 from casework.extensions import db
-from casework.intake.importing import format_report, import_file
+from casework.importing.operations import (
+    format_report,
+    import_file,
+)
 
 import_cli = AppGroup("import", help="Import data from files.")
 

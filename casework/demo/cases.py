@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
-from casework.auth.models import User
-from casework.core.models import Office
+from casework.auth.models import Office, User
+from casework.core import dates
+from casework.demo.evidence import seed_demo_evidence
 from casework.intake import operations
-from casework.intake.evidence_demo import seed_demo_evidence
 from casework.intake.lifecycle import CaseAction, apply_case_transition
 from casework.intake.models.cases import Case, VulnerabilityFlag
 from casework.intake.models.incidents import Incident
@@ -206,7 +206,7 @@ class IntakeDemo:
 def seed_intake_demo(offices: dict[str, Office], users: dict[str, User],
                      today: date | None = None) -> IntakeDemo:
     """Create the demo incidents and cases (with evidence); flushes, the caller commits."""
-    today = today or operations.today()
+    today = today or dates.today()
     rng = random.Random(2017)
     demo = IntakeDemo()
     supervisor = users["supervisor@demo.casework"]

@@ -43,9 +43,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from casework.auth import operations as auth_operations
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
-from casework.core.models import Office, utcnow
+from casework.core.models import utcnow
 from casework.extensions import db
 from casework.intake.lifecycle import CASE_TRANSITIONS, deadline_days
 from casework.intake.models.cases import CaseStage, ReferenceCounter

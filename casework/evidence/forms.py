@@ -11,15 +11,15 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from casework.intake.evidence_operations import (
+from casework.evidence.filetypes import ACCEPTED
+from casework.evidence.models import EVIDENCE_KIND_LABELS
+from casework.evidence.operations import (
     DESCRIPTION_MAX,
     REASON_MAX,
     TITLE_MAX,
     WITNESS_CONTACT_MAX,
     WITNESS_NAME_MAX,
 )
-from casework.intake.filetypes import ACCEPTED
-from casework.intake.models.evidence import EVIDENCE_KIND_LABELS
 from casework.intake.models.persons import Person
 
 NO_PERSON = ""

@@ -27,10 +27,10 @@ from typing import IO, Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
 from casework.core.errors import DomainError
-from casework.core.models import Office, utcnow
+from casework.core.models import utcnow
 from casework.duplicates.candidates import find_duplicate_candidates
 from casework.extensions import db
 from casework.intake import operations
