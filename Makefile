@@ -31,8 +31,10 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import contracts between packages (pyproject.toml, [tool.importlinter]).
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) bench/audit_verify.py

@@ -17,12 +17,13 @@ from casework.audit.listeners import install_audit_trail
 from casework.auth.blueprint import bp as auth_bp
 from casework.auth.cli import offices_cli, users_cli
 from casework.auth.sessions import enforce_session_timeouts, load_user
+from casework.compensation.blueprint import bp as compensation_bp
 from casework.config import default_settings, finalise, from_environment
 from casework.core import database  # noqa: F401  (engine settings per dialect)
-from casework.core.authz import enforce_route_access
+from casework.core.authz import Action, can, enforce_route_access, sees_every_office
 from casework.core.i18n import LANGUAGE_NAMES, select_locale, supported, text_direction
 from casework.core.jobs import jobs_cli
-from casework.core.navigation import navigation_for
+from casework.core.navigation import home_entries, navigation_for
 from casework.core.transaction import request_transaction
 from casework.core.web import add_security_headers, assign_request_id, register_error_handlers
 from casework.demo.cli import demo_cli
@@ -34,6 +35,7 @@ from casework.home.blueprint import bp as home_bp
 from casework.importing.blueprint import bp as importing_bp
 from casework.importing.cli import import_cli
 from casework.intake.blueprint import bp as intake_bp
+from casework.referrals.blueprint import bp as referrals_bp
 from casework.search.blueprint import bp as search_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_audit_trail()
     _register_request_hooks(app)
     for blueprint in (home_bp, auth_bp, intake_bp, evidence_bp, importing_bp, audit_bp, search_bp,
-                      duplicates_bp, eligibility_bp, acknowledgement_bp):
+                      duplicates_bp, eligibility_bp, acknowledgement_bp, compensation_bp, referrals_bp):
         app.register_blueprint(blueprint)
     # One transaction per request, committed in one place (casework.core.transaction).
     for endpoint, view in app.view_functions.items():
@@ -98,6 +100,9 @@ def _register_request_hooks(app: Flask) -> None:
     app.before_request(enforce_route_access)
     app.after_request(add_security_headers)
 
+    # Templates ask the authorization table, never compare role names.
+    app.jinja_env.globals.update(can=can, Action=Action, sees_every_office=sees_every_office)
+
     @app.context_processor
     def layout_context() -> dict:
         locale = str(get_locale())
@@ -106,4 +111,5 @@ def _register_request_hooks(app: Flask) -> None:
             "text_direction": text_direction(locale),
             "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in supported()],
             "navigation": navigation_for(current_user),
+            "home_entries": home_entries(current_user),
         }

@@ -20,21 +20,20 @@ from casework.acknowledgement.models import (
 )
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
+from casework.compensation.lifecycle import payments_reconciled
 from casework.core.authz import Role
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.lifecycle import TransitionRefused
 from casework.extensions import db
 from casework.intake.lifecycle import (
     CASE_TRANSITIONS,
-    CLOSING_REQUIREMENTS,
     CaseAction,
     apply_case_transition,
     case_offers,
-    payments_reconciled,
-    referrals_finished_or_declined,
 )
 from casework.intake.models import Case, CaseStage, CaseTransition
 from casework.intake.models.cases import OPEN_STAGES
+from casework.referrals.lifecycle import referrals_finished_or_declined
 from tests.conftest import login
 from tests.fixtures_acknowledgement import (
     APOLOGY_AR,
@@ -329,14 +328,15 @@ def test_compensation_starts_from_acknowledged_whatever_the_rule(app, case_at_st
 
 def test_closing_is_for_supervisors_with_a_note_once_payments_and_referrals_are_settled(
         app, case_at_stage, create_user):
-    assert (payments_reconciled, referrals_finished_or_declined) == CLOSING_REQUIREMENTS
+    # Closing's conditions are registered by the domains that own them.
+    closing_requirements = (payments_reconciled, referrals_finished_or_declined)
     closable = {stage for (stage, action) in CASE_TRANSITIONS if action == CaseAction.close}
     assert closable == {CaseStage.acknowledged, CaseStage.compensation}
     for stage in closable:
         transition = CASE_TRANSITIONS[(stage, CaseAction.close)]
         assert transition.roles == {Role.supervisor}
         assert transition.reason_required
-        assert transition.preconditions == CLOSING_REQUIREMENTS
+        assert transition.preconditions == closing_requirements
     case_id = case_at_stage(CaseStage.compensation)
     with app.app_context():
         office_id = db.session.get(Case, case_id).office_id

@@ -1,8 +1,10 @@
 from flask import Blueprint
 
-from casework.acknowledgement import controllers
+from casework.acknowledgement import controllers, lifecycle
 
 bp = Blueprint("acknowledgement", __name__)
+# Acknowledgement's rows of the case lifecycle (casework.acknowledgement.lifecycle).
+lifecycle.register_lifecycle()
 
 # The acknowledgement of a case: recorded, corrected until delivered, read.
 bp.add_url_rule("/cases/<int:case_id>/acknowledgements/new", "new", controllers.new,

@@ -3,6 +3,7 @@ responses, read it; and the case page's acknowledgement section."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -27,13 +28,13 @@ from casework.acknowledgement.models import (
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.errors import DomainError
-from casework.core.forms import attach_error
+from casework.core.forms import EditRefusal, attach_error
 from casework.core.lifecycle import StaleRecord
 from casework.core.sections import (
     CaseSection,
     register_case_section,
 )
-from casework.extensions import db
+from casework.core.transaction import refusal_shown
 from casework.intake import queries as case_queries
 from casework.intake.models.cases import LANGUAGE_LABELS, STAGE_LABELS, Case
 
@@ -73,7 +74,6 @@ def _page_url(acknowledgement: Acknowledgement) -> str:
 
 def _show_error(form: Any, error: DomainError) -> None:
     """Show an operation's error on its field; "weapon.text" names a fact's sub-field."""
-    db.session.rollback()
     fact, _dot, name = (error.field or "").partition(".")
     if name and fact in form and name in form[fact].form:
         subfield = form[fact].form[name]
@@ -151,9 +151,9 @@ def _entered_and_current(form: AcknowledgementForm,
 
 
 def _conflict(form: AcknowledgementForm, acknowledgement: Acknowledgement) -> dict:
-    """After a stale save: who changed it, and where the saved values differ from the
-    user's entries. The form keeps the entries and now carries the current version."""
-    db.session.rollback()
+    """After a stale save, once refusal_shown has rolled it back: who changed it, and where
+    the saved values differ from the user's entries. The form keeps the entries and now
+    carries the current version."""
     _stamp(form, acknowledgement)
     return {"changed_by": acknowledgement.updated_by, "changed_at": acknowledgement.updated_at,
             "differences": _entered_and_current(form, acknowledgement)}
@@ -210,13 +210,9 @@ def new(case_id: int):
         for kind, text in operations.suggested_facts(case).items():
             form[kind.value].form.text.data = text
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=partial(_show_error, form)):
             acknowledgement = operations.record_acknowledgement(case, _details(form),
                                                                 current_user)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Acknowledgement recorded for %(reference)s.", reference=case.reference),
                   "success")
             return redirect(_page_url(acknowledgement))
@@ -228,25 +224,18 @@ def edit(acknowledgement_id: int):
     acknowledgement = _acknowledgement(acknowledgement_id, Action.record_acknowledgement)
     case = acknowledgement.case
     form = AcknowledgementForm(obj=acknowledgement)
+    refusal = EditRefusal(form, lambda: _conflict(form, acknowledgement), show=_show_error)
     if request.method == "GET":
         _fill_from(form, acknowledgement)
         _stamp(form, acknowledgement)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             operations.update_acknowledgement(acknowledgement, _details(form), current_user,
                                               form.version.data)
-        except StaleRecord:
-            conflict = _conflict(form, acknowledgement)
-            return render("form.html", 409, form=form, case=case,
-                          acknowledgement=acknowledgement, conflict=conflict)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Acknowledgement saved."), "success")
             return redirect(_page_url(acknowledgement))
     return render("form.html", form=form, case=case, acknowledgement=acknowledgement,
-                  conflict=None)
+                  conflict=refusal.conflict)
 
 
 @requires(Action.record_apology_delivery)
@@ -258,23 +247,13 @@ def delivery(acknowledgement_id: int):
         _stamp(form, acknowledgement)
     elif form.validate_on_submit():
         stage_before = case.stage
-        try:
+        with refusal_shown(form, on_refusal=partial(_delivery_refused, form, case)):
             operations.record_delivery(
                 acknowledgement,
                 operations.DeliveryDetails(
                     delivered_on=form.delivered_on.data, method=form.method.data,
                     delivered_by=form.delivered_by.data, notes=form.notes.data),
                 current_user, form.version.data)
-        except StaleRecord:
-            db.session.rollback()
-            abort(409, description=_(
-                "This acknowledgement or its case was changed by someone else after you "
-                "opened the form (the case is at stage “%(stage)s”). Reload and try again.",
-                stage=STAGE_LABELS[case.stage]))
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
             if case.stage != stage_before:
                 flash(_("Delivery recorded. Case %(reference)s is now at stage “%(stage)s”.",
                         reference=case.reference, stage=STAGE_LABELS[case.stage]), "success")
@@ -284,13 +263,24 @@ def delivery(acknowledgement_id: int):
     return render("delivery.html", form=form, case=case, acknowledgement=acknowledgement)
 
 
+def _delivery_refused(form: DeliveryForm, case: Case, error: DomainError) -> None:
+    """After the rollback: 409 when the acknowledgement or its case changed meanwhile
+    (naming the case's stage now), else the error on the form."""
+    if isinstance(error, StaleRecord):
+        abort(409, description=_(
+            "This acknowledgement or its case was changed by someone else after you "
+            "opened the form (the case is at stage “%(stage)s”). Reload and try again.",
+            stage=STAGE_LABELS[case.stage]))
+    _show_error(form, error)
+
+
 @requires(Action.record_family_response)
 def response_new(acknowledgement_id: int):
     acknowledgement = _acknowledgement(acknowledgement_id, Action.record_family_response)
     case = acknowledgement.case
     form = FamilyResponseForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=partial(_show_error, form)):
             operations.record_family_response(
                 acknowledgement,
                 operations.ResponseDetails(
@@ -298,10 +288,6 @@ def response_new(acknowledgement_id: int):
                     notes=form.notes.data, follow_up_on=form.follow_up_on.data,
                     follow_up_notes=form.follow_up_notes.data),
                 current_user)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The family's response was recorded."), "success")
             return redirect(_page_url(acknowledgement))
     return render("response.html", form=form, case=case, acknowledgement=acknowledgement)

@@ -1,8 +1,12 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from casework.audit import controllers, queries
+from casework.core.authz import Action
+from casework.core.navigation import NavItem, register_navigation
 
 bp = Blueprint("audit", __name__)
+register_navigation(NavItem(_l("Audit log"), "audit.log", Action.view_audit_log, order=110))
 
 bp.add_url_rule("/audit", "log", controllers.log)
 bp.add_url_rule("/audit/events/<int:event_id>", "event", controllers.event)

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from casework.audit import operations
 from casework.audit.chain import read_head
+from casework.core.transaction import unit_of_work
 from casework.extensions import db
 
 audit_cli = AppGroup("audit", help="Verify and maintain the audit trail.")
@@ -57,6 +58,6 @@ def redact_command(before: datetime | None, case_id: int | None, yes: bool) -> N
         raise click.UsageError("give --before, --case, or both")
     if not yes:
         click.confirm("Redacted payloads cannot be recovered. Continue?", abort=True)
-    count = operations.redact_payloads(before, case_id)
-    db.session.commit()
+    with unit_of_work():
+        count = operations.redact_payloads(before, case_id)
     click.echo(f"Redacted the payloads of {count} events.")

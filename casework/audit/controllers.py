@@ -19,6 +19,7 @@ from casework.audit.models import AuditEvent
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
 from casework.core.pagination import parse_after
+from casework.core.transaction import unit_of_work
 from casework.extensions import db
 
 EXPORT_MAX_ROWS = 100_000
@@ -121,12 +122,12 @@ def export():
                                more_url=None, export_url=None, may_export=False), 400
     limit = current_app.config.get("AUDIT_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
     upto, row_count = queries.export_bound(criteria, limit)
-    signals.export_made.send(current_app._get_current_object(), kind="audit_log",
-                             filters={**criteria.as_dict(), "upto": upto, "limit": limit},
-                             row_count=row_count)
     # Ending the read transaction writes the export's event, in a transaction of its own,
     # before the first row leaves; if it could not be written, nothing leaves.
-    db.session.commit()
+    with unit_of_work():
+        signals.export_made.send(current_app._get_current_object(), kind="audit_log",
+                                 filters={**criteria.as_dict(), "upto": upto, "limit": limit},
+                                 row_count=row_count)
     if capture.unwritten_events(db.session()):
         abort(503)
     rows = (queries.export_rows(db.engine, queries.export_statement(criteria, upto, limit))

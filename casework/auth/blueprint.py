@@ -1,8 +1,15 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from casework.auth import admin_controllers, controllers
+from casework.core.authz import Action
+from casework.core.navigation import NavItem, register_navigation
 
 bp = Blueprint("auth", __name__)
+register_navigation(
+    NavItem(_l("Offices"), "auth.offices", Action.manage_offices, order=80),
+    NavItem(_l("Users"), "auth.users", Action.manage_users, order=90),
+)
 
 bp.add_url_rule("/login", "login", controllers.login, methods=["GET", "POST"])
 bp.add_url_rule("/login/totp", "totp", controllers.totp_verify, methods=["GET", "POST"])

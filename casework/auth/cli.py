@@ -11,7 +11,7 @@ from casework.auth import operations
 from casework.auth.operations import office_by_code
 from casework.core.authz import Role
 from casework.core.errors import DomainError
-from casework.extensions import db
+from casework.core.transaction import unit_of_work
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -36,11 +36,10 @@ def create_user_command(
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = operations.create_user(email, name, role, office, password)
+        with unit_of_work():
+            user = operations.create_user(email, name, role, office, password)
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(str(error.message)) from error
-    db.session.commit()
     where = f" in {office.code}" if office else ""
     click.echo(f"Created {user.role} {user.email}{where}.")
 
@@ -56,9 +55,8 @@ offices_cli = AppGroup("offices", help="Manage offices.")
 def create_office_command(code: str, name: str, timezone: str) -> None:
     """Create an office with a CODE (e.g. RQA) and a NAME."""
     try:
-        office = operations.create_office(code, name, timezone)
+        with unit_of_work():
+            office = operations.create_office(code, name, timezone)
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(str(error.message)) from error
-    db.session.commit()
     click.echo(f"Created office {office.code} ({office.name}, {office.timezone}).")

@@ -1,4 +1,8 @@
-"""Login, TOTP, logout and the user's own account."""
+"""Login, TOTP, logout and the user's own account.
+
+The request's transaction commits what a view did (casework.core.transaction): a failed
+login answers 200, so its audit event is kept; a refused change is rolled back.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from casework.auth.sessions import end_session, start_session
 from casework.core import signals
 from casework.core.authz import Action, public, requires
 from casework.core.errors import DomainError
-from casework.core.forms import show_error
+from casework.core.transaction import refusal_shown
 from casework.core.web import safe_next_url
 from casework.extensions import db, limiter
 
@@ -51,7 +55,6 @@ def throttled(view):
 
 def _finish_login(user: User, next_url: str | None):
     operations.record_login(user)
-    db.session.commit()
     start_session(user)
     return redirect(safe_next_url(next_url) or url_for("home.home"))
 
@@ -65,14 +68,12 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
-            g.login_failed = True
-            db.session.commit()  # the failed attempt is itself an audit event
+            g.login_failed = True  # the failed attempt is itself an audit event, kept (200)
             flash(_("Email or password is incorrect."), "danger")
             return render_template("auth/login.html", form=form), 200
         next_url = request.args.get("next")
         if not user.requires_totp:
             return _finish_login(user, next_url)
-        db.session.commit()
         session.clear()
         session["pending_login"] = {
             "user_id": user.id,
@@ -116,7 +117,6 @@ def totp_verify():
         if user is not None and operations.check_totp(user, form.code.data):
             return _finish_login(user, session["pending_login"].get("next"))
         g.login_failed = True
-        db.session.commit()
         flash(_("That code is not valid or has already been used."), "danger")
     return render_template("auth/totp.html", form=form)
 
@@ -137,13 +137,8 @@ def totp_enrol():
     form = TotpForm()
     if form.validate_on_submit():
         user = _pending_user(lock=True)
-        try:
+        with refusal_shown(on_refusal=_enrolment_refused):
             operations.enrol_totp(user, pending["secret"], form.code.data)
-        except DomainError as error:
-            g.login_failed = True
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
             return _finish_login(user, pending.get("next"))
     return render_template(
         "auth/totp_enrol.html",
@@ -153,11 +148,15 @@ def totp_enrol():
     )
 
 
+def _enrolment_refused(error: DomainError) -> None:
+    g.login_failed = True
+    flash(error.message, "danger")
+
+
 @requires(Action.manage_own_account)
 def logout():
     user = current_user._get_current_object()
     signals.logged_out.send(current_app._get_current_object(), user=user)
-    db.session.commit()
     end_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -168,12 +167,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with refusal_shown(form):
             operations.change_own_password(user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             # Every other session ended with the old token; this one continues.
             start_session(user)
             flash(_("Your password has been changed. Other sessions have been ended."), "success")

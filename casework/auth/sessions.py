@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from casework.auth.models import User
 from casework.core import signals
+from casework.core.transaction import unit_of_work
 from casework.extensions import db
 
 
@@ -67,8 +68,10 @@ def enforce_session_timeouts():
     if reason is not None:
         user = current_user._get_current_object()
         end_session()
-        signals.session_expired.send(current_app._get_current_object(), user=user, reason=reason)
-        db.session.commit()
+        # Before any view, so outside the request's transaction: a unit of work of its own.
+        with unit_of_work():
+            signals.session_expired.send(current_app._get_current_object(), user=user,
+                                         reason=reason)
         flash(_("Your session has ended; please log in again."), "info")
         return redirect(url_for("auth.login"))
     session["seen_at"] = now

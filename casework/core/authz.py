@@ -187,6 +187,12 @@ def can(user: Any, action: Action, obj: Any = None) -> bool:
     return obj is None or in_scope(user, action, obj)
 
 
+def sees_every_office(user: Any) -> bool:
+    """Whether the user's reach spans every office's cases (auditors, read-only), so that
+    pages name the office of each case."""
+    return getattr(user, "is_authenticated", False) and user.role == Role.auditor
+
+
 def authorize(action: Action, obj: Any = None) -> None:
     """Abort unless the current user may perform the action on the object.
 
@@ -199,6 +205,15 @@ def authorize(action: Action, obj: Any = None) -> None:
     if obj is not None and not in_scope(current_user, action, obj):
         signals.access_denied.send(current_app._get_current_object(), action=action, obj=obj)
         abort(404)
+
+
+def authorized(action: Action, obj: Any) -> Any:
+    """The loaded object, once the current user may perform the action on it: 404 when it
+    was not found or lies outside the user's reach, 403 when the role may never act."""
+    if obj is None:
+        abort(404)
+    authorize(action, obj)
+    return obj
 
 
 def requires(action: Action) -> Callable:

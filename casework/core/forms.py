@@ -1,5 +1,8 @@
 """What every domain's forms share: field types, the versioned form, and showing an
-operation's error on the field it names."""
+operation's error on the field it names (or, for a stale save, what changed meanwhile)."""
+
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,7 +12,7 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from casework.core.errors import DomainError
-from casework.extensions import db
+from casework.core.lifecycle import StaleRecord
 
 
 def blank_choice() -> SelectChoice:
@@ -66,7 +69,22 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
     form.form_errors.append(error.message)
 
 
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Roll the failed change back and show its error on the form: nothing half-written."""
-    db.session.rollback()
-    attach_error(form, error)
+class EditRefusal:
+    """The `on_refusal` of an edit form (see casework.core.transaction.refusal_shown).
+
+    Called after the rollback: when the record was saved by someone else meanwhile
+    (StaleRecord), `conflict` becomes what `what_changed()` says about it, read from the
+    saved state; any other error is shown on the form by `show` (at its field)."""
+
+    def __init__(self, form: FlaskForm, what_changed: Callable[[], Any],
+                 show: Callable[[FlaskForm, DomainError], None] = attach_error):
+        self.form = form
+        self.what_changed = what_changed
+        self.show = show
+        self.conflict: Any = None
+
+    def __call__(self, error: DomainError) -> None:
+        if isinstance(error, StaleRecord):
+            self.conflict = self.what_changed()
+        else:
+            self.show(self.form, error)

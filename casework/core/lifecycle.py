@@ -1,8 +1,12 @@
 """Lifecycles as explicit tables: for each (stage, action), where it leads, who may, and when.
 
-A domain declares its lifecycle as ONE dict of :class:`Transition` rows keyed by
-(stage, action) and wraps it in a :class:`Lifecycle`. Views ask the lifecycle which
-actions to offer (:meth:`Lifecycle.offers`); the domain's single apply function calls
+A lifecycle is ONE table of :class:`Transition` rows keyed by (stage, action), wrapped
+in a :class:`Lifecycle`. The domain that owns a record's stages creates it; a table may
+be assembled from several domains, each registering its own rows (with their labels and
+the pages their actions are taken on) through :meth:`Lifecycle.register`, and adding its
+conditions to another domain's row through :meth:`Lifecycle.require` (closing a case
+waits for payments and referrals). Views ask the lifecycle which actions to offer
+(:meth:`Lifecycle.offers`); the owner's single apply function calls
 :meth:`Lifecycle.check` and then changes the stage. Nothing here touches the database,
 so a table can be tested without HTTP.
 """
@@ -10,7 +14,7 @@ so a table can be tested without HTTP.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -67,14 +71,51 @@ class Offer:
 class Lifecycle:
     def __init__(
         self,
-        table: Mapping[tuple[StrEnum, StrEnum], Transition],
+        table: Mapping[tuple[StrEnum, StrEnum], Transition] | None = None,
         *,
         stage_attribute: str = "stage",
         version_attribute: str = "version",
     ):
-        self.table = dict(table)
+        self.table: dict[tuple[StrEnum, StrEnum], Transition] = {}
+        # What each action is called on pages, and the page (endpoint) an action that
+        # records more than a reason is taken on.
+        self.labels: dict[StrEnum, Any] = {}
+        self.pages: dict[StrEnum, str] = {}
+        # Conditions added to an action's rows by other domains, whenever the rows arrive.
+        self.requirements: dict[StrEnum, tuple[Precondition, ...]] = {}
         self.stage_attribute = stage_attribute
         self.version_attribute = version_attribute
+        if table:
+            self.register(table)
+
+    def register(
+        self,
+        rows: Mapping[tuple[StrEnum, StrEnum], Transition],
+        *,
+        labels: Mapping[StrEnum, Any] | None = None,
+        pages: Mapping[StrEnum, str] | None = None,
+    ) -> None:
+        """Add a domain's rows. Registering the same rows again (a second app in one
+        process) changes nothing; a different row for a (stage, action) already taken
+        is a programming error."""
+        for key, transition in rows.items():
+            current = self.table.get(key)
+            if current is not None and _without_added(current, transition) != transition:
+                raise ValueError(f"{key} is already in the lifecycle, with another row")
+            if current is None:
+                self.table[key] = _with_required(transition, self.requirements.get(key[1], ()))
+        self.labels.update(labels or {})
+        self.pages.update(pages or {})
+
+    def require(self, action: StrEnum, *preconditions: Precondition) -> None:
+        """Add conditions to every row of `action`, registered or still to come (once
+        each, in the order added)."""
+        required = self.requirements.get(action, ())
+        self.requirements[action] = required + tuple(
+            p for p in preconditions if p not in required)
+        for key, transition in self.table.items():
+            if key[1] == action:
+                self.table[key] = _with_required(transition, self.requirements[action])
 
     def stage_of(self, record: Any) -> StrEnum:
         return getattr(record, self.stage_attribute)
@@ -83,7 +124,10 @@ class Lifecycle:
         return self.table.get((stage, action))
 
     def actions_from(self, stage: StrEnum) -> list[StrEnum]:
-        return [action for (from_stage, action) in self.table if from_stage == stage]
+        """The actions from a stage, in the order their enum declares them (whichever
+        domain registered them first)."""
+        actions = [action for (from_stage, action) in self.table if from_stage == stage]
+        return sorted(actions, key=_declaration_order)
 
     def refusals(self, record: Any, action: StrEnum, actor: Any) -> list[Any]:
         """Everything that stands in the way of the action now; empty when it may happen."""
@@ -136,3 +180,19 @@ def _unmet(preconditions: Iterable[Precondition], record: Any, actor: Any) -> It
         if reason:
             # A plain str, escaped in pages (a lazy string would pass as safe HTML).
             yield str(reason)
+
+
+def _declaration_order(member: StrEnum) -> int:
+    return list(type(member)).index(member)
+
+
+def _with_required(transition: Transition, required: tuple[Precondition, ...]) -> Transition:
+    added = tuple(p for p in required if p not in transition.preconditions)
+    if not added:
+        return transition
+    return replace(transition, preconditions=transition.preconditions + added)
+
+
+def _without_added(current: Transition, registered: Transition) -> Transition:
+    """The current row without the conditions other domains added through `require`."""
+    return replace(current, preconditions=current.preconditions[:len(registered.preconditions)])

@@ -1,38 +1,45 @@
-"""The navigation each role sees, derived from the authorization table."""
+"""The navigation each role sees: entries registered by the domains, filtered by the
+authorization table.
+
+A domain registers its entries when its blueprint is set up:
+
+    register_navigation(NavItem(_l("Decisions"), "eligibility.decision_queue",
+                                Action.view_work_queues, order=60))
+
+`order` places the entry in the bar (the same for every role); `on_home` says whether the
+role's home page lists it too. Core names no domain's entry.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from flask_babel import lazy_gettext as _l
+from typing import Any
 
 from casework.core.authz import Action, can
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: object
+    label: Any
     endpoint: str
     action: Action
+    order: int = 100
+    on_home: bool = True
 
 
-# Domains append their entries here when their blueprints are registered.
-NAVIGATION: list[NavItem] = [
-    NavItem(_l("Home"), "home.home", Action.view_home),
-    NavItem(_l("Cases"), "intake.cases", Action.view_case),
-    NavItem(_l("Search"), "search.search", Action.search_cases),
-    NavItem(_l("New case"), "intake.case_new", Action.create_case),
-    NavItem(_l("Incidents"), "intake.incidents", Action.view_incident),
-    NavItem(_l("Import"), "importing.upload", Action.import_cases),
-    NavItem(_l("Decisions"), "eligibility.decision_queue", Action.view_work_queues),
-    NavItem(_l("To reconsider"), "eligibility.reconsider_queue", Action.view_work_queues),
-    NavItem(_l("Offices"), "auth.offices", Action.manage_offices),
-    NavItem(_l("Users"), "auth.users", Action.manage_users),
-    NavItem(_l("Eligibility criteria"), "eligibility.criteria",
-            Action.manage_eligibility_criteria),
-    NavItem(_l("Audit log"), "audit.log", Action.view_audit_log),
-]
+NAVIGATION: dict[str, NavItem] = {}
 
 
-def navigation_for(user) -> list[NavItem]:
-    return [item for item in NAVIGATION if can(user, item.action)]
+def register_navigation(*items: NavItem) -> None:
+    for item in items:
+        NAVIGATION[item.endpoint] = item
+
+
+def navigation_for(user: Any) -> list[NavItem]:
+    entries = sorted(NAVIGATION.values(), key=lambda item: (item.order, item.endpoint))
+    return [item for item in entries if can(user, item.action)]
+
+
+def home_entries(user: Any) -> list[NavItem]:
+    """What the user's home page links to."""
+    return [item for item in navigation_for(user) if item.on_home]

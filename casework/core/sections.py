@@ -1,4 +1,7 @@
-"""Sections other domains add to the case page (evidence, duplicate candidates, reviews...).
+"""Sections the domains add to the case page (evidence, duplicate candidates, reviews...).
+
+The case page belongs to intake; core keeps the registry so that no domain needs another's
+package to add its section, and intake needs none of theirs to show it.
 
 A domain registers a section once, at import:
 
@@ -15,14 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from casework.intake.models.cases import Case
-
 
 @dataclass(frozen=True)
 class CaseSection:
     name: str
     template: str
-    load: Callable[[Case, Any], dict | None]
+    load: Callable[[Any, Any], dict | None]
     order: int = 100
 
 
@@ -33,7 +34,7 @@ def register_case_section(section: CaseSection) -> None:
     CASE_PAGE_SECTIONS[section.name] = section
 
 
-def sections_for(case: Case, user: Any) -> list[tuple[CaseSection, dict]]:
+def sections_for(case: Any, user: Any) -> list[tuple[CaseSection, dict]]:
     shown = []
     for section in sorted(CASE_PAGE_SECTIONS.values(), key=lambda s: (s.order, s.name)):
         context = section.load(case, user)

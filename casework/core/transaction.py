@@ -25,6 +25,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, g
+from flask import session as flask_session
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -64,31 +65,37 @@ def request_transaction(view: Callable) -> Callable:
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except StaleDataError:
-            session.rollback()
-            return render_error(409, stale_write_message())
+            return _abandoned(409, stale_write_message())
         except Conflict as error:
-            session.rollback()
-            return render_error(409, str(error.message))
+            return _abandoned(409, str(error.message))
         except InvalidInput as error:
-            session.rollback()
-            return render_error(400, str(error.message))
+            return _abandoned(400, str(error.message))
         except BaseException:
+            g.pop(REFUSED_STATUS, None)
             session.rollback()
             raise
         refused = g.pop(REFUSED_STATUS, None)
         if refused is not None or response.status_code >= 400:
             session.rollback()
-            if refused is not None and response.status_code < 400:
+            if refused is not None and response.status_code == 200:
                 response.status_code = refused
             return response
         try:
             session.commit()
         except StaleDataError:
-            session.rollback()
-            return render_error(409, stale_write_message())
+            return _abandoned(409, stale_write_message())
         return response
 
     return handle
+
+
+def _abandoned(status: int, message: str) -> Any:
+    """Roll the request's changes back and answer the error page; a success message the
+    view had already queued is withdrawn with them."""
+    g.pop(REFUSED_STATUS, None)
+    db.session.rollback()
+    flask_session.pop("_flashes", None)
+    return render_error(status, message)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from casework.auth import operations, totp
 from casework.auth import operations as auth_operations
 from casework.auth.models import User
 from casework.core.authz import Role
+from casework.core.transaction import unit_of_work
 from casework.demo.cases import seed_intake_demo
 from casework.demo.generate import generate_command
 from casework.demo.workflow import (
@@ -120,8 +121,8 @@ def seed_command(password: str | None, if_empty: bool) -> None:
             return
         raise click.ClickException("The database already has users; demo data not added.")
     password = password or secrets.token_urlsafe(12)
-    logins = seed_demo(password)
-    db.session.commit()
+    with unit_of_work():
+        logins = seed_demo(password)
     text = format_logins(logins, password)
     path = Path(current_app.instance_path) / LOGINS_FILE
     path.write_text(text, encoding="utf-8")

@@ -46,6 +46,7 @@ from casework.auth import operations as auth_operations
 from casework.auth.models import Office, User
 from casework.core.authz import Role
 from casework.core.models import utcnow
+from casework.core.transaction import unit_of_work
 from casework.extensions import db
 from casework.intake.lifecycle import CASE_TRANSITIONS, deadline_days
 from casework.intake.models.cases import CaseStage, ReferenceCounter
@@ -868,9 +869,10 @@ def _enlarge_sqlite_cache(connection: Connection) -> int | None:
     """
     if connection.dialect.name != "sqlite":
         return None
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
-    connection.commit()
+    # Ended at once, so that the load can begin its own transaction on this connection.
+    with connection.begin():
+        previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        connection.exec_driver_sql(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
     return previous
 
 
@@ -889,13 +891,13 @@ def generate_cases(count: int, office_codes: Iterable[str], seed: int, batch_siz
     started = clock.perf_counter()
     rng = random.Random(seed)
     offices = []
-    for code in office_codes:
-        office = db.session.scalar(select(Office).where(Office.code == code.strip().upper()))
-        if office is None:
-            raise click.ClickException(
-                f"Unknown office {code}: create it first (e.g. flask --app wsgi demo seed).")
-        offices.append(OfficeInfo(office.id, office.code, _synthetic_caseworkers(office, rng)))
-    db.session.commit()
+    with unit_of_work():
+        for code in office_codes:
+            office = db.session.scalar(select(Office).where(Office.code == code.strip().upper()))
+            if office is None:
+                raise click.ClickException(
+                    f"Unknown office {code}: create it first (e.g. flask --app wsgi demo seed).")
+            offices.append(OfficeInfo(office.id, office.code, _synthetic_caseworkers(office, rng)))
     summary = Summary()
     with db.engine.begin() as connection:
         incidents = _create_incidents(connection, incident_count(count), rng)

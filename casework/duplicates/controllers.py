@@ -23,13 +23,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.core.authz import Action, Role, can, requires
+from casework.core.authz import Action, authorized, can, requires
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import attach_error
 from casework.core.sections import (
     CaseSection,
     register_case_section,
 )
+from casework.core.transaction import refusal_shown
 from casework.duplicates import operations, queries
 from casework.duplicates.candidates import (
     SAME_PERSON_THRESHOLD,
@@ -46,20 +47,13 @@ from casework.duplicates.forms import (
     DuplicateDecisionForm,
 )
 from casework.duplicates.models import DUPLICATE_OUTCOME_LABELS
-from casework.extensions import db
 from casework.intake import queries as intake_queries
-from casework.intake.controllers.common import TEMPLATE_HELPERS, load_case
 from casework.intake.models.cases import FINAL_STAGES, Case, CaseStage
 
 SECTION_LIMIT = 5
 # Members blocked for the case page's short list: enough for the household's own namesakes
 # in its incidents, not every namesake in a million cases (the duplicates page takes all).
 SECTION_MAX_BLOCKED = 1000
-
-
-def shows_details(user: Any, case: Case, other: Case) -> bool:
-    """Whether the user may see the other case's compared fields (see the module doc)."""
-    return other.office_id == case.office_id or user.role in (Role.supervisor, Role.auditor)
 
 
 def _decision_choices(case: Case, other: Case) -> list[tuple[str, Any]]:
@@ -103,7 +97,7 @@ def _page(case: Case, failed: DuplicateDecisionForm | None = None, failed_other_
         if may_decide:
             form = failed if candidate.case.id == failed_other_id and failed else _decision_form(
                 case, candidate)
-        views.append(CandidateView(candidate, shows_details(current_user, case, candidate.case),
+        views.append(CandidateView(candidate, queries.shows_details(current_user, case, candidate.case),
                                    form))
     decisions = queries.decisions_of(case)
     related_ids = {d.case_id for d in decisions} | {d.other_case_id for d in decisions}
@@ -115,19 +109,19 @@ def _page(case: Case, failed: DuplicateDecisionForm | None = None, failed_other_
     return render_template(
         "duplicates/case_duplicates.html", case=case, views=views, decisions=decisions,
         references=references, merged_from=queries.merged_case_ids(case),
-        outcome_labels=DUPLICATE_OUTCOME_LABELS, **TEMPLATE_HELPERS,
+        outcome_labels=DUPLICATE_OUTCOME_LABELS,
     ), status
 
 
 @requires(Action.view_duplicates)
 def case_duplicates(case_id: int):
-    case = load_case(case_id, Action.view_duplicates, full=True)
+    case = authorized(Action.view_duplicates, intake_queries.load_case(case_id, full=True))
     return _page(case)
 
 
 @requires(Action.decide_duplicate)
 def decide(case_id: int, other_id: int):
-    case = load_case(case_id, Action.decide_duplicate, full=True)
+    case = authorized(Action.decide_duplicate, intake_queries.load_case(case_id, full=True))
     other = intake_queries.load_case(other_id, full=True)
     if other is None or other.id == case.id:
         abort(404)
@@ -143,7 +137,8 @@ def decide(case_id: int, other_id: int):
     if not form.validate_on_submit():
         return _page(case, form, other.id, 422)
     reason = form.reason.data
-    try:
+    refusal: list[DomainError] = []  # what refused the decision (after the rollback)
+    with refusal_shown(on_refusal=refusal.append):
         if form.decision.data == MERGE_THIS:
             operations.merge_cases(case, other, current_user, reason=reason,
                                    expected_version=form.version.data,
@@ -159,16 +154,15 @@ def decide(case_id: int, other_id: int):
         else:
             operations.dismiss_candidate(case, other, current_user, reason=reason,
                                          score=candidate.score)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        case = load_case(case_id, Action.decide_duplicate, full=True)
-        attach_error(form, error)
-        return _page(case, form, other_id, 422 if isinstance(error, InvalidInput) else 409)
-    flash(_("Decision recorded: %(outcome)s.", outcome=DECISION_LABELS[form.decision.data]), "success")
-    if form.decision.data == MERGE_THIS:
-        return redirect(url_for("intake.case_page", case_id=case.id), 303)
-    return redirect(url_for("duplicates.case_duplicates", case_id=case.id), 303)
+        flash(_("Decision recorded: %(outcome)s.", outcome=DECISION_LABELS[form.decision.data]),
+              "success")
+        if form.decision.data == MERGE_THIS:
+            return redirect(url_for("intake.case_page", case_id=case.id), 303)
+        return redirect(url_for("duplicates.case_duplicates", case_id=case.id), 303)
+    [error] = refusal
+    case = authorized(Action.decide_duplicate, intake_queries.load_case(case_id, full=True))
+    attach_error(form, error)
+    return _page(case, form, other_id, 422 if isinstance(error, InvalidInput) else 409)
 
 
 # -- the case page's section ------------------------------------------------------------------
@@ -187,7 +181,7 @@ def duplicates_section(case: Case, user: Any) -> dict | None:
         "candidates": candidates[:SECTION_LIMIT],
         "count": len(candidates),
         "more": len(candidates) > SECTION_LIMIT,
-        "details": {c.case.id: shows_details(user, case, c.case) for c in candidates},
+        "details": {c.case.id: queries.shows_details(user, case, c.case) for c in candidates},
         "merged_into": merged_into.get(case.merged_into_id),
     }
 

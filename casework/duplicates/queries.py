@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 
+from casework.core.authz import Role
 from casework.duplicates.models import DuplicateDecision
 from casework.extensions import db
 from casework.intake.models.cases import Case
@@ -50,3 +53,11 @@ def case_references(case_ids: list[int]) -> dict[int, str]:
     if not case_ids:
         return {}
     return dict(db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all())
+
+
+def shows_details(user: Any, case: Case, other: Case) -> bool:
+    """Whether the user may see the compared fields of `other`, a candidate duplicate of
+    `case`: always within an office; across offices, supervisors (who decide) and auditors,
+    never caseworkers (casework.duplicates.controllers says why). The one rule for the
+    comparison page, the case page's section and their templates."""
+    return other.office_id == case.office_id or user.role in (Role.supervisor, Role.auditor)

@@ -1,9 +1,21 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
-from casework.eligibility import controllers
+from casework.core.authz import Action
+from casework.core.navigation import NavItem, register_navigation
+from casework.eligibility import controllers, lifecycle
 from casework.eligibility.listeners import connect_listeners
 
 bp = Blueprint("eligibility", __name__)
+register_navigation(
+    NavItem(_l("Decisions"), "eligibility.decision_queue", Action.view_work_queues, order=60),
+    NavItem(_l("To reconsider"), "eligibility.reconsider_queue", Action.view_work_queues,
+            order=70),
+    NavItem(_l("Eligibility criteria"), "eligibility.criteria",
+            Action.manage_eligibility_criteria, order=100),
+)
+# Eligibility's rows of the case lifecycle (casework.eligibility.lifecycle).
+lifecycle.register_lifecycle()
 # New evidence and changed incident assessments feed the "to reconsider" queue.
 bp.record_once(lambda state: connect_listeners())
 # The case page links actions that have their own page (see intake.lifecycle.ACTION_PAGES).

@@ -3,15 +3,16 @@ decision delivery, appeals, the supervisors' queues, the admins' criteria; and t
 page's eligibility section.
 
 Each handler loads the case, authorizes the action on it (404 across offices), then
-calls one operation and commits once. A step the case lifecycle refuses, or a form
-loaded before the case changed, answers 409 with the reason, on the same page.
+calls one operation; the request's transaction commits it. A step the case lifecycle
+refuses, or a form loaded before the case changed, answers 409 with the reason, on the
+same page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,12 +27,13 @@ from casework.core.dates import (
 )
 from casework.core.dates import today as utc_today
 from casework.core.errors import Conflict, DomainError
-from casework.core.forms import show_error
-from casework.core.lifecycle import StaleRecord, TransitionRefused
+from casework.core.forms import attach_error
+from casework.core.lifecycle import StaleRecord
 from casework.core.sections import (
     CaseSection,
     register_case_section,
 )
+from casework.core.transaction import refusal_shown
 from casework.eligibility import operations, queries
 from casework.eligibility.forms import (
     ActivityForm,
@@ -62,7 +64,6 @@ from casework.evidence.operations import (
     evidence_of_case,
     may_see_witness_identity,
 )
-from casework.extensions import db
 from casework.intake import queries as case_queries
 from casework.intake.lifecycle import (
     ACTION_LABELS,
@@ -131,47 +132,39 @@ def _stale_message(case: Case) -> str:
              stage=STAGE_LABELS[case.stage])
 
 
-def _submit(form: Any, case: Case, run: Callable[[], Any], success: str,
-            redirect_to: str) -> tuple[Any, int] | Any:
-    """Run the operation; commit and redirect, or roll back and say why (409 when the
-    lifecycle refuses the step or the case changed meanwhile)."""
-    try:
-        run()
-    except StaleRecord:
-        db.session.rollback()
-        form.form_errors.append(_stale_message(case))
-        if "version" in form:
-            _stamp(form, case)
-        return 409
-    except (TransitionRefused, Conflict) as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return 409
-    except DomainError as error:
-        show_error(form, error)
-        return 200
-    db.session.commit()
-    flash(success, "success")
-    return redirect(redirect_to)
+def _refusal_on(form: Any, case: Case) -> Callable[[DomainError], None]:
+    """The `on_refusal` of a form that changes the case (called after the rollback): the
+    case changed meanwhile (say who and when, and stamp the form with the case's version),
+    a conflict (the lifecycle refuses the step) above the form, any other error at its
+    field. refusal_shown is given no form, so that every conflict answers 409."""
+    def show(error: DomainError) -> None:
+        if isinstance(error, StaleRecord):
+            form.form_errors.append(_stale_message(case))
+            if "version" in form:
+                _stamp(form, case)
+        elif isinstance(error, Conflict):
+            form.form_errors.append(error.message)
+        else:
+            attach_error(form, error)
+    return show
 
 
 def _form_page(case: Case, form: Any, template: str, run: Callable[[], Any], success: str,
                context: Callable[[], dict], on_get: Callable[[], None] = lambda: None,
                redirect_to: str | None = None):
     """A page whose form changes the case: on GET the form (stamped with the case's version),
-    on POST the operation through `_submit`; the page again, saying why, when it fails.
-    `context()` gives the template the rest, read after the attempt."""
-    status = 200
+    on POST the operation `run` (then a redirect); the page again, saying why, when it is
+    refused. `context()` gives the template the rest, read after the attempt."""
     if request.method == "GET":
         if "version" in form:
             _stamp(form, case)
         on_get()
     elif form.validate_on_submit():
-        outcome = _submit(form, case, run, success, redirect_to or _case_page(case))
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    return render(template, status, form=form, case=case, **context())
+        with refusal_shown(on_refusal=_refusal_on(form, case)):
+            run()
+            flash(success, "success")
+            return redirect(redirect_to or _case_page(case))
+    return render(template, form=form, case=case, **context())
 
 
 # The case page's section
@@ -288,15 +281,12 @@ def findings_save(case_id: int):
         )
         for criterion in context["shown"].criteria_version.criteria
     ]
-    outcome = _submit(
-        form, case,
-        lambda: operations.record_findings(case, entries, current_user, form.version.data),
-        _("Findings saved."), url_for("eligibility.review", case_id=case.id),
-    )
-    if isinstance(outcome, int):
-        record = queries.eligibility_record(case)
-        return render("review.html", outcome, form=form, **_review_context(case, record, None))
-    return outcome
+    with refusal_shown(on_refusal=_refusal_on(form, case)):
+        operations.record_findings(case, entries, current_user, form.version.data)
+        flash(_("Findings saved."), "success")
+        return redirect(url_for("eligibility.review", case_id=case.id))
+    record = queries.eligibility_record(case)
+    return render("review.html", form=form, **_review_context(case, record, None))
 
 
 @requires(Action.review_eligibility)
@@ -468,18 +458,19 @@ def reconsider_dismiss(entry_id: int):
     form = DismissReconsiderationForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusal_shown(on_refusal=_dismissal_refused):
         operations.dismiss_reconsideration(entry, form.reason.data, current_user)
-    except Conflict as error:
-        db.session.rollback()
-        abort(409, description=error.message)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash(_("Entry dismissed; the case was not reopened."), "success")
         return redirect(url_for("eligibility.reconsider_queue"))
-    db.session.commit()
-    flash(_("Entry dismissed; the case was not reopened."), "success")
-    return redirect(url_for("eligibility.reconsider_queue"))
+
+
+def _dismissal_refused(error: DomainError) -> NoReturn:
+    """After the rollback: 409 for an entry already dealt with, else back to the queue
+    with the reason."""
+    if isinstance(error, Conflict):
+        abort(409, description=error.message)
+    flash(error.message, "danger")
+    abort(redirect(url_for("eligibility.reconsider_queue")))
 
 
 # Criteria (admins)
@@ -523,13 +514,8 @@ def criteria_edit():
             for entry in form.criteria
             if (entry.title.data or "").strip() or (entry.code.data or "").strip()
         ]
-        try:
+        with refusal_shown(on_refusal=lambda error: _attach_criteria_error(form, error)):
             version = operations.publish_criteria(items, current_user, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            _attach_criteria_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Version %(number)d of the criteria published. Reviews already opened "
                     "keep the version they started with.", number=version.number), "success")
             return redirect(url_for("eligibility.criteria"))

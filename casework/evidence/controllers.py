@@ -22,12 +22,11 @@ from sqlalchemy.orm import joinedload
 
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
-from casework.core.errors import DomainError
-from casework.core.forms import show_error
 from casework.core.sections import (
     CaseSection,
     register_case_section,
 )
+from casework.core.transaction import refusal_shown
 from casework.core.web import format_size, upload_limit
 from casework.evidence import operations
 from casework.evidence.filetypes import (
@@ -120,14 +119,10 @@ def upload(case_id: int):
             witness_contact=form.witness_contact.data,
             identity_protected=form.identity_protected.data,
         )
-        try:
+        with refusal_shown(form):
             evidence = operations.upload_evidence(
                 case, upload_file.stream, upload_file.filename, details, current_user
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Evidence “%(title)s” added to case %(reference)s.",
                     title=evidence.title, reference=case.reference), "success")
             return redirect(case_page_url(case))
@@ -187,12 +182,8 @@ def withdraw(evidence_id: int):
     authorize(Action.withdraw_evidence, case)
     form = WithdrawEvidenceForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             operations.withdraw_evidence(evidence, form.reason.data, current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Evidence “%(title)s” withdrawn. It stays listed, marked withdrawn.",
                     title=evidence.title), "success")
             return redirect(case_page_url(case))

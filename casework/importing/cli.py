@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from casework.extensions import db
-from casework.importing.operations import (
-    format_report,
-    import_file,
-)
+from casework.importing.jobs import import_and_commit
+from casework.importing.operations import format_report
 
 import_cli = AppGroup("import", help="Import data from files.")
 
@@ -27,10 +24,6 @@ def import_cases_command(path: Path, dry_run: bool) -> None:
     command exits with status 1. Cases may go to any office (the command line is
     trusted like an administrator's shell); they are recorded as created from the CLI.
     """
-    report = import_file(path, None, dry_run=dry_run)
-    if report.imported:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    report = import_and_commit(path, None, dry_run=dry_run)
     click.echo(format_report(report))
     sys.exit(0 if report.valid else 1)

@@ -26,6 +26,7 @@ from casework.audit.context import acting_as
 from casework.auth.models import Office, User
 from casework.core.authz import Role
 from casework.core.models import utcnow
+from casework.core.transaction import unit_of_work
 from casework.extensions import db
 from casework.importing.operations import (
     ImportReport,
@@ -115,8 +116,31 @@ def _refusal(user: User | None, upload: ImportUpload) -> str | None:
     return None
 
 
+class _NotImported(Exception):
+    """Leaves the unit of work of a file that was not imported, so that it rolls back."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__()
+        self.report = report
+
+
+def import_and_commit(path: Path | str, actor: User | None, *,
+                      office_scope: Office | None = None, dry_run: bool = False) -> ImportReport:
+    """`import_file` in a unit of work: committed when the file was imported, rolled back
+    when it was not (a dry run, problems, or a row refused midway: see import_file)."""
+    try:
+        with unit_of_work():
+            report = import_file(path, actor, office_scope=office_scope, dry_run=dry_run)
+            if not report.imported:
+                raise _NotImported(report)
+    except _NotImported as not_imported:
+        return not_imported.report
+    return report
+
+
 def run_import_job(token: str, dry_run: bool) -> dict[str, Any]:
-    """The job: check (and unless a dry run, import) an uploaded file; commits; keeps the report."""
+    """The job: check (and unless a dry run, import) an uploaded file, in a unit of work
+    committed only if the file was imported; keeps the report."""
     upload = load_upload(token)
     if upload is None:
         raise LookupError(f"no import upload {token}")
@@ -128,15 +152,10 @@ def run_import_job(token: str, dry_run: bool) -> dict[str, Any]:
             report.add_problem(0, None, refusal)
         else:
             with _acting_for(user, token):
-                report = import_file(upload.csv_path, user,
-                                     office_scope=db.session.get(Office, upload.office_id),
-                                     dry_run=dry_run)
-                if report.imported:
-                    db.session.commit()
-                else:
-                    db.session.rollback()
+                report = import_and_commit(upload.csv_path, user,
+                                           office_scope=db.session.get(Office, upload.office_id),
+                                           dry_run=dry_run)
     except Exception:
-        db.session.rollback()
         upload.status, upload.report = FAILED, None
         upload.save()
         raise

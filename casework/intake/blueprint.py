@@ -1,8 +1,21 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
+from casework.core.authz import Action
+from casework.core.navigation import NavItem, register_navigation
 from casework.intake.controllers import cases, household, incidents
+from casework.intake.controllers.common import TEMPLATE_HELPERS
 
 bp = Blueprint("intake", __name__)
+register_navigation(
+    NavItem(_l("Cases"), "intake.cases", Action.view_case, order=10),
+    NavItem(_l("New case"), "intake.case_new", Action.create_case, order=30),
+    NavItem(_l("Incidents"), "intake.incidents", Action.view_incident, order=40),
+)
+
+# The case's labels (stage, harm, priority...), for every domain's templates.
+for name, helper in TEMPLATE_HELPERS.items():
+    bp.add_app_template_global(helper, name)
 
 # Cases
 bp.add_url_rule("/cases", "cases", cases.cases)

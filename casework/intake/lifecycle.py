@@ -1,11 +1,15 @@
 """The case lifecycle, as ONE table: for each (stage, action), where it leads, who may, when.
 
-Every stage of the design exists from the start (CaseStage); this table holds the
-transitions intake uses (register, withdraw). The workflow adds its rows here
-(start_review, decide, appeal, reopen, acknowledge, close, merge, ...) with their
-preconditions and effects; nothing else changes. A precondition is a function
-(case, actor) -> reason it is not met, or None. :func:`apply_case_transition` is the
-only way a case changes stage.
+Intake owns the case's vocabulary (CaseStage, CaseAction) and the table itself,
+:data:`CASE_LIFECYCLE`, which holds the rows intake uses: register, withdraw, and close
+(the case's end, whose conditions the later stages add). Each later stage declares its
+own rows, preconditions, effects and action pages in its `lifecycle.py` and registers
+them when its blueprint is set up (``CASE_LIFECYCLE.register``); closing waits for what
+compensation and referrals register (``CASE_LIFECYCLE.require``). The assembled table is
+still one table: a reader lists it with :data:`CASE_TRANSITIONS`, the tests walk it.
+
+A precondition is a function (case, actor) -> reason it is not met, or None.
+:func:`apply_case_transition` is the only way a case changes stage.
 """
 
 from __future__ import annotations
@@ -16,24 +20,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
 
-from casework.acknowledgement.models import Acknowledgement
 from casework.core.authz import Role
 from casework.core.dates import office_today
 from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
 from casework.core.models import utcnow
-from casework.eligibility.models import DecisionOutcome, ReviewReason, ReviewStatus
-from casework.eligibility.rounds import (
-    appeal_of,
-    current_criteria_version,
-    current_review,
-    latest_decision,
-    missing_findings,
-    open_appeal,
-    open_review_round,
-    resolve_reconsiderations,
-)
 from casework.extensions import db
 from casework.intake.editing import flush_case, touch_case
 from casework.intake.models.cases import OPEN_STAGES, Case, CaseStage, CaseTransition
@@ -60,53 +51,29 @@ class CaseAction(StrEnum):
     close = "close"
 
 
-ACTION_LABELS = {
-    CaseAction.register: _l("Register the case"),
-    CaseAction.withdraw: _l("Withdraw at the family's request"),
-    CaseAction.merge: _l("Merge into the case it duplicates"),
-    CaseAction.start_review: _l("Start the eligibility review"),
-    CaseAction.recommend: _l("Recommend a decision"),
-    CaseAction.decide_eligible: _l("Decide: eligible"),
-    CaseAction.decide_ineligible: _l("Decide: ineligible"),
-    CaseAction.request_more_information: _l("Request more information"),
-    CaseAction.appeal: _l("Record the family's appeal"),
-    CaseAction.uphold_appeal: _l("Uphold the appeal: review again"),
-    CaseAction.dismiss_appeal: _l("Dismiss the appeal"),
-    CaseAction.reopen: _l("Reopen the case"),
-    CaseAction.acknowledge: _l("Acknowledge (when the apology is delivered)"),
-    CaseAction.start_compensation: _l("Start compensation"),
-    CaseAction.close: _l("Close the case"),
-}
-
+# The assembled table. Rows, labels and action pages arrive as each domain registers
+# them; these three names are the live views a reader (or a test) lists.
+CASE_LIFECYCLE = Lifecycle()
+CASE_TRANSITIONS = CASE_LIFECYCLE.table
+ACTION_LABELS = CASE_LIFECYCLE.labels
 # Actions that record more than a reason are taken on their own page (endpoint), which
 # writes the record (recommendation, decision, appeal) in the same transaction as the
 # step; the generic stage-change route refuses them, and the case page links there.
-ACTION_PAGES: dict[CaseAction, str] = {
-    CaseAction.recommend: "eligibility.recommend",
-    CaseAction.decide_eligible: "eligibility.decide",
-    CaseAction.decide_ineligible: "eligibility.decide",
-    CaseAction.request_more_information: "eligibility.decide",
-    CaseAction.appeal: "eligibility.appeal_new",
-    CaseAction.uphold_appeal: "eligibility.appeal_decide",
-    CaseAction.dismiss_appeal: "eligibility.appeal_decide",
-    # Applied by recording the delivery of the acknowledgement and apology.
-    CaseAction.acknowledge: "acknowledgement.new",
-}
+ACTION_PAGES = CASE_LIFECYCLE.pages
 
 CASE_WORKERS = frozenset({Role.caseworker, Role.supervisor})
+SUPERVISORS = frozenset({Role.supervisor})
 
 # Days from the start of a deadline to its due date; override with CASE_DEADLINE_DAYS.
+# Later stages add theirs (register_deadlines).
 DEFAULT_DEADLINE_DAYS = {
     "intake_completion": 30,
     "eligibility_decision": 60,
-    # From the delivery of an ineligible decision's letter to the family.
-    "appeal_window": 60,
-    # After the window closes: an appeal the family lodged in time (by post, at another
-    # office) can still be recorded for this long. Timeliness is judged by the date the
-    # family lodged it, not the day it is recorded.
-    "appeal_recording": 30,
-    "appeal_decision": 60,
 }
+
+
+def register_deadlines(days: dict[str, int]) -> None:
+    DEFAULT_DEADLINE_DAYS.update(days)
 
 
 def deadline_days(name: str) -> int:
@@ -165,124 +132,6 @@ def is_assigned(case: Case, actor: Any) -> Any:
     return None
 
 
-def has_merge_target(case: Case, actor: Any) -> Any:
-    # Set by casework.duplicates.operations.merge_cases, the only way to merge.
-    if case.merged_into_id is None or case.merged_into_id == case.id:
-        return _l("Merge from the case's “Possible duplicates” page, choosing the case it "
-                  "duplicates.")
-    return None
-
-
-# Preconditions of the eligibility workflow (records in casework.eligibility).
-
-def criteria_published(case: Case, actor: Any) -> Any:
-    if current_criteria_version() is None:
-        return _l("No eligibility criteria are published yet: an administrator publishes "
-                  "the checklist first.")
-    return None
-
-
-def review_open(case: Case, actor: Any) -> Any:
-    review = current_review(case)
-    if review is None or review.status != ReviewStatus.open:
-        return _l("No review round is open for a recommendation.")
-    return None
-
-
-def every_criterion_has_finding(case: Case, actor: Any) -> Any:
-    review = current_review(case)
-    if review is None or review.status != ReviewStatus.open:
-        return None
-    missing = missing_findings(review)
-    if missing:
-        return _l("Record a finding (met, not met or unknown) for every criterion "
-                  "(%(count)d missing).", count=missing)
-    return None
-
-
-def recommendation_awaits_decision(case: Case, actor: Any) -> Any:
-    review = current_review(case)
-    if review is None or review.status != ReviewStatus.recommended:
-        return _l("The caseworker's recommendation comes first: there is none awaiting a "
-                  "decision.")
-    return None
-
-
-def decider_is_not_recommender(case: Case, actor: Any) -> Any:
-    review = current_review(case)
-    if review is not None and review.status == ReviewStatus.recommended \
-            and review.recommended_by_id == actor.id:
-        return _l("You recommended this decision: another supervisor decides.")
-    return None
-
-
-def appeal_window_open(case: Case, actor: Any) -> Any:
-    decision = latest_decision(case)
-    if decision is None or decision.outcome != DecisionOutcome.ineligible:
-        return _l("Only an ineligible decision can be appealed.")
-    if appeal_of(decision) is not None:
-        return _l("This decision was already appealed.")
-    if decision.delivered_on is None:
-        return _l("Record the date the decision letter was delivered: the appeal window "
-                  "runs from it.")
-    last_recording_day = decision.appeal_due_on + timedelta(days=deadline_days("appeal_recording"))
-    if office_today(case) > last_recording_day:
-        return _l("The appeal window closed on %(date)s, and an appeal lodged in time could be "
-                  "recorded until %(last)s.", date=decision.appeal_due_on.isoformat(),
-                  last=last_recording_day.isoformat())
-    return None
-
-
-def appeal_decider_is_not_original_decider(case: Case, actor: Any) -> Any:
-    appeal = open_appeal(case)
-    if appeal is None:
-        return _l("There is no appeal awaiting a decision.")
-    if appeal.decision.decided_by_id == actor.id:
-        return _l("You made the decision under appeal: another supervisor decides the appeal.")
-    return None
-
-
-
-# Preconditions of acknowledgement, compensation and closing.
-
-def has_delivered_acknowledgement(case: Case, actor: Any) -> Any:
-    """The case is acknowledged when the acknowledgement and apology reached the family."""
-    delivered = case.id is not None and db.session.scalar(select(exists().where(
-        Acknowledgement.case_id == case.id, Acknowledgement.delivered_on.is_not(None))))
-    if not delivered:
-        return _l("Record the acknowledgement and apology, then their delivery to the family.")
-    return None
-
-
-def compensation_may_precede_acknowledgement(case: Case, actor: Any) -> Any:
-    """The rule COMPENSATION_BEFORE_ACKNOWLEDGEMENT (default False) lets compensation start
-    on an eligible case before the acknowledgement is delivered."""
-    if not current_app.config.get("COMPENSATION_BEFORE_ACKNOWLEDGEMENT", False):
-        return _l("Compensation starts once the acknowledgement and apology are delivered "
-                  "(the rule “compensation before acknowledgement” is off).")
-    return None
-
-
-def payments_reconciled(case: Case, actor: Any) -> Any:
-    """Every payment of the case is reconciled (or rejected, cancelled, failed and not
-    reissued). Extension point: the Compensation issue, which brings payments, fills this
-    in; until then a case has no payments, so nothing stands in the way (None)."""
-    return None
-
-
-def referrals_finished_or_declined(case: Case, actor: Any) -> Any:
-    """Every rehabilitation referral of the case is completed, declined or without response.
-    Extension point: the Rehabilitation issue, which brings referrals, fills this in; until
-    then a case has no referrals, so nothing stands in the way (None)."""
-    return None
-
-
-CLOSING_REQUIREMENTS = (payments_reconciled, referrals_finished_or_declined)
-# Closing follows the acknowledgement (with or without compensation to pay); an ineligible
-# case rests at `ineligible`, where new evidence can reopen it as it would a closed one.
-CLOSABLE_STAGES = (CaseStage.acknowledged, CaseStage.compensation)
-
-
 REGISTRATION_REQUIREMENTS = (
     has_incident,
     has_one_head_of_household,
@@ -292,6 +141,11 @@ REGISTRATION_REQUIREMENTS = (
     has_informed_consent,
     is_assigned,
 )
+
+# Closing follows the acknowledgement (with or without compensation to pay); an ineligible
+# case rests at `ineligible`, where new evidence can reopen it as it would a closed one.
+# What must be finished first (payments, referrals) is required by the domains that own it.
+CLOSABLE_STAGES = (CaseStage.acknowledged, CaseStage.compensation)
 
 
 # Effects, run after the stage changed.
@@ -312,23 +166,7 @@ def mark_registered(case: Case, actor: Any) -> None:
     case.registered_at = utcnow()
 
 
-def open_review(reason: ReviewReason) -> Effect:
-    def effect(case: Case, actor: Any) -> None:
-        open_review_round(case, actor, reason)
-
-    effect.__name__ = f"open_review_{reason}"
-    return effect
-
-
-def resolve_reconsideration(case: Case, actor: Any) -> None:
-    resolve_reconsiderations(case, actor)
-
-
-SUPERVISORS = frozenset({Role.supervisor})
-DECISION_REQUIREMENTS = (recommendation_awaits_decision, decider_is_not_recommender)
-
-
-CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
+INTAKE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
     (CaseStage.intake, CaseAction.register): Transition(
         to=CaseStage.registered,
         roles=CASE_WORKERS,
@@ -344,116 +182,11 @@ CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         )
         for stage in sorted(OPEN_STAGES)
     },
-    # A duplicate claim: nothing is deleted, the case points to the surviving one.
-    **{
-        (stage, CaseAction.merge): Transition(
-            to=CaseStage.merged,
-            roles=frozenset({Role.supervisor}),
-            preconditions=(has_merge_target,),
-            reason_required=True,
-            effects=(clear_deadline,),
-        )
-        for stage in sorted(OPEN_STAGES)
-    },
-    # Eligibility review: rounds of findings, a recommendation, a supervisor's decision.
-    (CaseStage.registered, CaseAction.start_review): Transition(
-        to=CaseStage.under_review,
-        roles=CASE_WORKERS,
-        preconditions=(criteria_published,),
-        effects=(open_review(ReviewReason.first_review),),
-    ),
-    (CaseStage.reopened, CaseAction.start_review): Transition(
-        to=CaseStage.under_review,
-        roles=CASE_WORKERS,
-        preconditions=(criteria_published,),
-        effects=(open_review(ReviewReason.reopened), start_deadline("eligibility_decision")),
-    ),
-    # A recording, not a change of stage: the step keeps the stage, so the table says who
-    # may recommend and when, and the history shows it (see casework.eligibility).
-    (CaseStage.under_review, CaseAction.recommend): Transition(
-        to=CaseStage.under_review,
-        roles=frozenset({Role.caseworker}),
-        preconditions=(review_open, every_criterion_has_finding),
-        reason_required=True,
-    ),
-    (CaseStage.under_review, CaseAction.decide_eligible): Transition(
-        to=CaseStage.eligible,
-        roles=SUPERVISORS,
-        preconditions=DECISION_REQUIREMENTS,
-        effects=(clear_deadline,),
-    ),
-    (CaseStage.under_review, CaseAction.decide_ineligible): Transition(
-        to=CaseStage.ineligible,
-        roles=SUPERVISORS,
-        preconditions=DECISION_REQUIREMENTS,
-        reason_required=True,
-        effects=(clear_deadline,),
-    ),
-    # Back to the caseworker in a new round; the request becomes a letter to the family.
-    (CaseStage.under_review, CaseAction.request_more_information): Transition(
-        to=CaseStage.under_review,
-        roles=SUPERVISORS,
-        preconditions=DECISION_REQUIREMENTS,
-        reason_required=True,
-        effects=(open_review(ReviewReason.more_information),),
-    ),
-    # Appeals: lodged within the window, decided by another supervisor than the decider.
-    (CaseStage.ineligible, CaseAction.appeal): Transition(
-        to=CaseStage.appeal,
-        roles=CASE_WORKERS,
-        preconditions=(appeal_window_open,),
-        reason_required=True,
-        effects=(start_deadline("appeal_decision"),),
-    ),
-    (CaseStage.appeal, CaseAction.uphold_appeal): Transition(
-        to=CaseStage.under_review,
-        roles=SUPERVISORS,
-        preconditions=(appeal_decider_is_not_original_decider, criteria_published),
-        reason_required=True,
-        effects=(open_review(ReviewReason.appeal_upheld), start_deadline("eligibility_decision")),
-    ),
-    (CaseStage.appeal, CaseAction.dismiss_appeal): Transition(
-        to=CaseStage.ineligible,
-        roles=SUPERVISORS,
-        preconditions=(appeal_decider_is_not_original_decider,),
-        reason_required=True,
-        effects=(clear_deadline,),
-    ),
-    # Reconsideration: earlier decisions stay; the case goes back towards under_review.
-    **{
-        (stage, CaseAction.reopen): Transition(
-            to=CaseStage.reopened,
-            roles=SUPERVISORS,
-            reason_required=True,
-            effects=(resolve_reconsideration, clear_deadline),
-        )
-        for stage in (CaseStage.ineligible, CaseStage.closed)
-    },
-    # Acknowledgement: recording the delivery of the acknowledgement and apology applies
-    # this row (casework.acknowledgement.operations.record_delivery).
-    (CaseStage.eligible, CaseAction.acknowledge): Transition(
-        to=CaseStage.acknowledged,
-        roles=CASE_WORKERS,
-        preconditions=(has_delivered_acknowledgement,),
-        effects=(clear_deadline,),
-    ),
-    (CaseStage.acknowledged, CaseAction.start_compensation): Transition(
-        to=CaseStage.compensation,
-        roles=CASE_WORKERS,
-        effects=(clear_deadline,),
-    ),
-    (CaseStage.eligible, CaseAction.start_compensation): Transition(
-        to=CaseStage.compensation,
-        roles=CASE_WORKERS,
-        preconditions=(compensation_may_precede_acknowledgement,),
-        effects=(clear_deadline,),
-    ),
     # Closing ends the case's work: a supervisor's decision, with a closing note.
     **{
         (stage, CaseAction.close): Transition(
             to=CaseStage.closed,
-            roles=frozenset({Role.supervisor}),
-            preconditions=CLOSING_REQUIREMENTS,
+            roles=SUPERVISORS,
             reason_required=True,
             effects=(clear_deadline,),
         )
@@ -461,7 +194,15 @@ CASE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
     },
 }
 
-CASE_LIFECYCLE = Lifecycle(CASE_TRANSITIONS)
+INTAKE_LABELS = {
+    CaseAction.register: _l("Register the case"),
+    CaseAction.withdraw: _l("Withdraw at the family's request"),
+    CaseAction.close: _l("Close the case"),
+}
+
+
+# The table starts with intake's own rows; the later stages' arrive with their blueprints.
+CASE_LIFECYCLE.register(INTAKE_TRANSITIONS, labels=INTAKE_LABELS)
 
 
 def case_offers(case: Case, actor: Any) -> list[Offer]:

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from casework.core.authz import Action, authorize, requires
 from casework.core.pagination import DEFAULT_PAGE_SIZE, parse_after
-from casework.intake.controllers.common import TEMPLATE_HELPERS
 from casework.search.queries import search_cases
 
 
@@ -17,5 +16,4 @@ def search():
     query = request.args.get("q", "")
     size = request.args.get("size", DEFAULT_PAGE_SIZE, type=int)
     results = search_cases(current_user, query, parse_after(request.args.get("after")), size)
-    return render_template("search/results.html", query=query, results=results,
-                           **TEMPLATE_HELPERS)
+    return render_template("search/results.html", query=query, results=results)

@@ -1,2 +1,2 @@
 """Intake request handlers: load the objects, authorize on them, call an operation,
-commit once at the end."""
+then render or redirect; the request's transaction commits (casework.core.transaction)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,12 +15,14 @@ from casework.core import signals
 from casework.core.authz import Action, Role, authorize, can, requires
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import (
+    EditRefusal,
+    attach_error,
     blank_choice,
     choices_of,
-    show_error,
 )
 from casework.core.lifecycle import StaleRecord, TransitionRefused
 from casework.core.sections import sections_for
+from casework.core.transaction import refusal_shown
 from casework.extensions import db
 from casework.intake import operations, queries
 from casework.intake.controllers.common import (
@@ -42,7 +46,7 @@ from casework.intake.lifecycle import (
     apply_case_transition,
     case_offers,
 )
-from casework.intake.models.cases import STAGE_LABELS, VulnerabilityFlag
+from casework.intake.models.cases import STAGE_LABELS, Case, VulnerabilityFlag
 from casework.intake.models.persons import Relationship
 from casework.intake.validation import CaseDetails, PersonDetails, consent_text_versions
 
@@ -124,7 +128,7 @@ def case_new():
     if choose_assignee:
         form.assigned_to.choices = _caseworker_choices(office.id)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=lambda error: _show_new_case_error(form, error)):
             assignee = (
                 _user_or_error(form.assigned_to.data, "assigned_to") if choose_assignee else None
             )
@@ -135,17 +139,17 @@ def case_new():
                 office, current_user, _case_details(form), form.incident_ids.data or [],
                 assignee=assignee, head=person_details(form.head, Relationship.head.value),
             )
-        except DomainError as error:
-            if error.field in form.head.form and error.field not in form:
-                db.session.rollback()
-                form.head[error.field].errors = [*form.head[error.field].errors, error.message]
-            else:
-                show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Case %(reference)s opened.", reference=case.reference), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
     return render("case_new.html", form=form, choose_assignee=choose_assignee)
+
+
+def _show_new_case_error(form: NewCaseForm, error: DomainError) -> None:
+    """An error about the head of household goes on the head's field."""
+    if error.field in form.head.form and error.field not in form:
+        form.head[error.field].errors = [*form.head[error.field].errors, error.message]
+    else:
+        attach_error(form, error)
 
 
 @requires(Action.view_case)
@@ -180,22 +184,16 @@ def case_edit(case_id: int):
         asserted_flags=[int(flag) for flag in case.asserted_vulnerability],
     )
     _fill_case_choices(form)
+    refusal = EditRefusal(form, lambda: conflict_after_rollback(form, case, case, CASE_FIELDS))
     if request.method == "GET":
         stamp_form(form, case.version, case, CASE_FIELDS)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             operations.update_case(case, _case_details(form), form.incident_ids.data or [],
                                    current_user, form.version.data)
-        except StaleRecord:
-            conflict = conflict_after_rollback(form, case, case, CASE_FIELDS)
-            return render("case_form.html", 409, form=form, case=case, conflict=conflict)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Case %(reference)s saved.", reference=case.reference), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
-    return render("case_form.html", form=form, case=case, conflict=None)
+    return render("case_form.html", form=form, case=case, conflict=refusal.conflict)
 
 
 @requires(Action.assign_case)
@@ -203,23 +201,17 @@ def case_assign(case_id: int):
     case = load_case(case_id, Action.assign_case)
     form = AssignForm(assigned_to=case.assigned_to_id)
     form.assigned_to.choices = _caseworker_choices(case.office_id)
+    refusal = EditRefusal(form, lambda: conflict_after_rollback(form, case, case, CASE_FIELDS))
     if request.method == "GET":
         stamp_form(form, case.version, case, CASE_FIELDS)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             assignee = _user_or_error(form.assigned_to.data, "assigned_to")
             operations.assign_case(case, assignee, current_user, form.version.data)
-        except StaleRecord:
-            conflict = conflict_after_rollback(form, case, case, CASE_FIELDS)
-            return render("case_assign.html", 409, form=form, case=case, conflict=conflict)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Case %(reference)s assigned to %(name)s.", reference=case.reference,
                     name=assignee.name), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
-    return render("case_assign.html", form=form, case=case, conflict=None)
+    return render("case_assign.html", form=form, case=case, conflict=refusal.conflict)
 
 
 @requires(Action.transition_case)
@@ -236,25 +228,26 @@ def case_transition(case_id: int, action: str):
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusal_shown(on_refusal=lambda error: _transition_refused(case, error)):
         apply_case_transition(case, case_action, current_user,
                               expected_version=form.version.data, reason=form.reason.data)
-    except StaleRecord:
-        db.session.rollback()
+        flash(_("Case %(reference)s is now at stage “%(stage)s”.", reference=case.reference,
+                stage=STAGE_LABELS[case.stage]), "success")
+        return redirect(url_for("intake.case_page", case_id=case.id))
+
+
+def _transition_refused(case: Case, error: DomainError) -> NoReturn:
+    """Say why a stage change was refused (after the rollback, so the case is as saved):
+    409 when the case changed meanwhile or the lifecycle refuses the step; any other
+    error is flashed on the case page."""
+    if isinstance(error, StaleRecord):
         who = case.updated_by.name if case.updated_by else _("someone else")
         abort(409, description=_(
             "Case %(reference)s was changed by %(name)s at %(when)s after you opened it; "
             "it is now at stage “%(stage)s”. Reload the case and try again.",
             reference=case.reference, name=who,
             when=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"), stage=STAGE_LABELS[case.stage]))
-    except TransitionRefused as error:
-        db.session.rollback()
+    if isinstance(error, TransitionRefused):
         abort(409, description=str(error.message))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return redirect(url_for("intake.case_page", case_id=case.id))
-    db.session.commit()
-    flash(_("Case %(reference)s is now at stage “%(stage)s”.", reference=case.reference,
-            stage=STAGE_LABELS[case.stage]), "success")
-    return redirect(url_for("intake.case_page", case_id=case.id))
+    flash(str(error.message), "danger")
+    abort(redirect(url_for("intake.case_page", case_id=case.id)))

@@ -6,17 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, render_template
+from flask import render_template
 from flask_login import current_user
 
-from casework.core.authz import Action, authorize
+from casework.core.authz import Action, authorized
 from casework.core.dates import (
     local_today,
     office_today,
     today,
 )
 from casework.core.money import format_amount
-from casework.extensions import db
 from casework.intake import queries
 from casework.intake.editing import FieldChange, TrackedField, merge_changes, sign_snapshot
 from casework.intake.lifecycle import ACTION_LABELS
@@ -87,11 +86,7 @@ def render(template: str, status: int = 200, **context: Any):
 
 def load_case(case_id: int, action: Action, *, full: bool = False) -> Case:
     """The case, or 404; then 403/404 unless the user may perform the action on it."""
-    case = queries.load_case(case_id, full=full)
-    if case is None:
-        abort(404)
-    authorize(action, case)
-    return case
+    return authorized(action, queries.load_case(case_id, full=full))
 
 
 def case_today(case: Case) -> date:
@@ -116,11 +111,10 @@ class EditConflict:
 
 def conflict_after_rollback(form: Any, version_of: Any, record: Any,
                             fields: dict[str, TrackedField]) -> EditConflict:
-    """After a stale save: what changed meanwhile in the record the form shows, merged
-    into the form (see merge_changes). The form is re-stamped to the current version,
-    so the user can review and save again on purpose. `version_of` is the record
-    holding the version (the case, or the incident)."""
-    db.session.rollback()
+    """After a stale save, once refusal_shown has rolled it back: what changed meanwhile
+    in the record the form shows, merged into the form (see merge_changes). The form is
+    re-stamped to the current version, so the user can review and save again on purpose.
+    `version_of` is the record holding the version (the case, or the incident)."""
     changes = (merge_changes(form.loaded.data, record, fields, form)
                if record is not None else [])
     stamp_form(form, version_of.version, record, fields)

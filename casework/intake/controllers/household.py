@@ -6,6 +6,8 @@ members, losses, stage) makes a form opened before it stale.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,12 +17,13 @@ from wtforms.fields.choices import SelectChoice
 from casework.core.authz import Action, requires
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import (
+    EditRefusal,
     blank_choice,
     choices_of,
-    show_error,
 )
 from casework.core.lifecycle import StaleRecord
 from casework.core.money import MINOR_UNIT_DIGITS, amount_text, parse_amount
+from casework.core.transaction import refusal_shown
 from casework.extensions import db
 from casework.intake import operations
 from casework.intake.controllers.cases import person_details
@@ -55,8 +58,11 @@ def _owned(model: type, case: Case, item_id: int):
     return item
 
 
-def _reloaded(model: type, item_id: int):
-    """The record again after a rollback, or 409 if someone removed it meanwhile."""
+def _reloaded(model: type, item_id: int | None):
+    """The record again after a rollback (None for a new one), or 409 if someone removed
+    it meanwhile."""
+    if item_id is None:
+        return None
     item = db.session.get(model, item_id)
     if item is None:
         abort(409, description=_("Someone else removed this entry after you opened the form."))
@@ -82,30 +88,28 @@ def person_edit(case_id: int, person_id: int):
 def _person_form(case: Case, person: Person | None):
     form = PersonForm(obj=person)
     form.incident_id.choices = _incident_choices(case)
+    person_id = person.id if person is not None else None
+
+    def what_changed():
+        nonlocal person
+        person = _reloaded(Person, person_id)
+        return conflict_after_rollback(form, case, person, PERSON_FIELDS)
+
+    refusal = EditRefusal(form, what_changed)
     if request.method == "GET":
         stamp_form(form, case.version, person, PERSON_FIELDS)
     elif form.validate_on_submit():
         details = person_details(form, form.relationship_to_head.data)
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             if person is None:
                 operations.add_person(case, details, current_user, form.version.data)
             else:
                 operations.update_person(person, details, current_user, form.version.data)
-        except StaleRecord:
-            db.session.rollback()
-            if person is not None:
-                person = _reloaded(Person, person.id)
-            conflict = conflict_after_rollback(form, case, person, PERSON_FIELDS)
-            return render("person_form.html", 409, form=form, case=case, person=person,
-                          conflict=conflict)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Household of case %(reference)s saved.", reference=case.reference),
                   "success")
             return _back_to(case)
-    return render("person_form.html", form=form, case=case, person=person, conflict=None)
+    return render("person_form.html", form=form, case=case, person=person,
+                  conflict=refusal.conflict)
 
 
 @requires(Action.edit_case)
@@ -147,31 +151,28 @@ def _loss_form(case: Case, loss: Loss | None):
     form = LossForm(obj=loss)
     form.incident_id.choices = _incident_choices(case)
     form.currency.choices = [blank_choice()] + choices_of((c, c) for c in MINOR_UNIT_DIGITS)
+    loss_id = loss.id if loss is not None else None
+
+    def what_changed():
+        nonlocal loss
+        loss = _reloaded(Loss, loss_id)
+        return conflict_after_rollback(form, case, loss, LOSS_FIELDS)
+
+    refusal = EditRefusal(form, what_changed)
     if request.method == "GET":
         if loss is not None:
             form.estimated_value.data = amount_text(loss.estimated_value_minor, loss.currency)
         stamp_form(form, case.version, loss, LOSS_FIELDS)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             details = _loss_details(form)
             if loss is None:
                 operations.add_loss(case, details, current_user, form.version.data)
             else:
                 operations.update_loss(loss, details, current_user, form.version.data)
-        except StaleRecord:
-            db.session.rollback()
-            if loss is not None:
-                loss = _reloaded(Loss, loss.id)
-            conflict = conflict_after_rollback(form, case, loss, LOSS_FIELDS)
-            return render("loss_form.html", 409, form=form, case=case, loss=loss,
-                          conflict=conflict)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Losses of case %(reference)s saved.", reference=case.reference), "success")
             return _back_to(case)
-    return render("loss_form.html", form=form, case=case, loss=loss, conflict=None)
+    return render("loss_form.html", form=form, case=case, loss=loss, conflict=refusal.conflict)
 
 
 @requires(Action.edit_case)
@@ -185,16 +186,16 @@ def _remove(case: Case, item, remove, done_message: str):
     form = RemoveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusal_shown(on_refusal=lambda error: _removal_refused(case, error)):
         remove(item, current_user, form.version.data)
-    except StaleRecord:
-        db.session.rollback()
+        flash(done_message, "success")
+        return _back_to(case)
+
+
+def _removal_refused(case: Case, error: DomainError) -> NoReturn:
+    """A refused removal answers 409 (after the rollback), saying why."""
+    if isinstance(error, StaleRecord):
         abort(409, description=_("Case %(reference)s was changed by someone else after you "
                                  "opened it. Reload the case and try again.",
                                  reference=case.reference))
-    except DomainError as error:
-        db.session.rollback()
-        abort(409, description=str(error.message))
-    db.session.commit()
-    flash(done_message, "success")
-    return _back_to(case)
+    abort(409, description=str(error.message))

@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.core.authz import Action, authorize, can, requires
-from casework.core.errors import DomainError
-from casework.core.forms import show_error
-from casework.core.lifecycle import StaleRecord
+from casework.core.forms import EditRefusal
+from casework.core.transaction import refusal_shown
 from casework.extensions import db
 from casework.intake import operations, queries
 from casework.intake.controllers.common import (
@@ -73,12 +72,8 @@ def incident_new():
     authorize(Action.manage_incident)
     form = IncidentForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             incident = operations.create_incident(_details(form), current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Incident %(reference)s recorded.", reference=incident.reference),
                   "success")
             return _to_page(incident)
@@ -103,23 +98,18 @@ def incident_page(incident_id: int):
 def incident_edit(incident_id: int):
     incident = _load(incident_id, Action.manage_incident)
     form = IncidentForm(obj=incident)
+    refusal = EditRefusal(
+        form, lambda: conflict_after_rollback(form, incident, incident, INCIDENT_FIELDS))
     if request.method == "GET":
         stamp_form(form, incident.version, incident, INCIDENT_FIELDS)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form, on_refusal=refusal):
             operations.update_incident(incident, _details(form), current_user,
                                        form.version.data)
-        except StaleRecord:
-            conflict = conflict_after_rollback(form, incident, incident, INCIDENT_FIELDS)
-            return render("incident_form.html", 409, form=form, incident=incident,
-                          conflict=conflict)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Incident %(reference)s saved.", reference=incident.reference), "success")
             return _to_page(incident)
-    return render("incident_form.html", form=form, incident=incident, conflict=None)
+    return render("incident_form.html", form=form, incident=incident,
+                  conflict=refusal.conflict)
 
 
 def _small_form_page(incident: Incident, **forms):
@@ -146,12 +136,8 @@ def party_add(incident_id: int):
     incident = _load(incident_id, Action.manage_incident)
     form = PartyForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             operations.add_party(incident, form.name.data, form.role.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             return _to_page(incident)
     return _small_form_page(incident, party_form=form)
 
@@ -163,7 +149,6 @@ def party_remove(incident_id: int, party_id: int):
     if party is None or party.incident_id != incident.id:
         abort(404)
     operations.remove_party(party)
-    db.session.commit()
     return _to_page(incident)
 
 
@@ -172,13 +157,9 @@ def reference_add(incident_id: int):
     incident = _load(incident_id, Action.manage_incident)
     form = ExternalReferenceForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             operations.add_external_reference(incident, form.source.data,
                                               form.identifier.data, form.url.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             return _to_page(incident)
     return _small_form_page(incident, reference_form=form)
 
@@ -190,7 +171,6 @@ def reference_remove(incident_id: int, reference_id: int):
     if reference is None or reference.incident_id != incident.id:
         abort(404)
     operations.remove_external_reference(reference)
-    db.session.commit()
     return _to_page(incident)
 
 
@@ -199,13 +179,9 @@ def assessment_add(incident_id: int):
     incident = _load(incident_id, Action.assess_incident)
     form = AssessmentForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             operations.record_assessment(incident, form.status.data, form.assessed_on.data,
                                          form.source.data, current_user, form.notes.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Assessment recorded."), "success")
             return _to_page(incident)
     return _small_form_page(incident, assessment_form=form)
