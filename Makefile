@@ -7,7 +7,7 @@ PYTHON ?= python3
 # Two workers: one per core of the reference machine; each has its own database.
 PYTEST_ARGS ?= -n 2 -q
 
-.PHONY: run test install translations lint bench
+.PHONY: run test install translations catalog lint bench mutation
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d casework/translations
+
+# Extract the messages, update the Arabic catalog (no fuzzy matching, the plural rule kept),
+# compile, and list what is left to translate (docs/arabic-glossary.md for the wording).
+catalog: $(VENV)/.installed
+	$(PY) -m casework.translations.catalog
 
 run: install
 	$(FLASK) db upgrade
@@ -38,3 +43,9 @@ lint: install
 
 bench: install
 	$(PY) bench/audit_verify.py
+
+# Mutation testing of the audit chain, authorization, money and lifecycle kernels (issue 10):
+# each change no focused test notices is re-run on the whole suite (and on PostgreSQL when
+# TEST_DATABASE_URL is set). Too slow for CI. MUTATION_ARGS="money --no-rerun" for a part.
+mutation: install
+	$(PY) tests/mutation.py $(MUTATION_ARGS)

@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
+"""WSGI entry point: `gunicorn -c gunicorn.conf.py wsgi:app`, `flask --app wsgi ...`."""
 
 from casework import create_app
 

@@ -37,6 +37,18 @@ def default_settings(instance_path: str) -> dict:
         # web root) and the largest accepted. A request may carry the file plus its form.
         "EVIDENCE_PATH": None,
         "EVIDENCE_MAX_BYTES": 25 * 1024 * 1024,
+        # The role that owns the schema: migrations, the audit retention redaction and
+        # restores connect with it; the application itself connects with DATABASE_URL, a
+        # role that may never change the audit trail (README, Production). Unset: one role.
+        "MIGRATION_DATABASE_URL": None,
+        # Signed audit checkpoints (casework.audit.checkpoints): where they are written
+        # (default <instance>/audit-checkpoints), the Ed25519 key that signs them (default
+        # <instance>/audit-signing-key.pem, made by `flask audit keygen`), its public half
+        # (default: the key's path + ".pub") and how often one is signed (None: on demand).
+        "AUDIT_CHECKPOINT_PATH": None,
+        "AUDIT_SIGNING_KEY": None,
+        "AUDIT_PUBLIC_KEY": None,
+        "AUDIT_CHECKPOINT_INTERVAL": timedelta(hours=1),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -52,6 +64,10 @@ ENVIRONMENT_KEYS = (
     "DATABASE_URL",
     "REDIS_URL",
     "TRUSTED_PROXY_COUNT",
+    "MIGRATION_DATABASE_URL",
+    "AUDIT_CHECKPOINT_PATH",
+    "AUDIT_SIGNING_KEY",
+    "AUDIT_PUBLIC_KEY",
 )
 
 
@@ -90,7 +106,19 @@ def finalise(config: dict) -> None:
             )
         # Development and testing only: a per-process key (sessions end on restart).
         config["SECRET_KEY"] = os.urandom(32).hex()
+    if env == "production" and not config.get("REDIS_URL"):
+        # Without Redis each gunicorn worker would count failed logins on its own, so
+        # four workers would allow four times the limit.
+        raise ConfigurationError(
+            "REDIS_URL is not set. Casework refuses to start in production without it: "
+            "login throttling keeps its counts in Redis, shared by every worker process "
+            "(in memory each worker would count on its own). Set the REDIS_URL environment "
+            "variable (or REDIS_URL in instance/config.py), e.g. "
+            "redis://redis.internal:6379/0."
+        )
     config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(config["DATABASE_URL"])
+    owner_url = config.get("MIGRATION_DATABASE_URL")
+    config["MIGRATION_SQLALCHEMY_URI"] = sqlalchemy_url(owner_url) if owner_url else None
     # A raised evidence limit must not be cut short by the request size limit (413).
     if config["MAX_CONTENT_LENGTH"] is not None:
         config["MAX_CONTENT_LENGTH"] = max(

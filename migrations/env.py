@@ -1,8 +1,19 @@
+"""Alembic's environment: migrations run as the schema owner, then re-grant the application.
+
+With MIGRATION_DATABASE_URL set (README, Production) the migrations connect as the owner
+role, and at the end of the run, in the same transaction, the application role named by
+DATABASE_URL gets its rights on the tables as they now are (casework.maintenance.roles):
+a new table is usable at once, an append-only table never holds UPDATE or DELETE for it.
+"""
+
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+
+from casework.core.database import owner_engine
+from casework.maintenance.roles import application_role, grant_application_role
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -15,7 +26,7 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    return owner_engine()
 
 
 def get_engine_url():
@@ -106,6 +117,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            role = application_role(current_app.config)
+            if role is not None and connection.dialect.name == "postgresql":
+                grant_application_role(connection, role)
 
 
 if context.is_offline_mode():

@@ -3,53 +3,107 @@
 Set TEST_DATABASE_URL to run the suite on PostgreSQL; otherwise a SQLite file in a
 temporary directory is used. After every test all rows are removed, so each test
 starts from the empty, migrated schema.
+
+On PostgreSQL the suite runs as production does (README, Production): TEST_DATABASE_URL
+is a superuser's, used only to create a database and its two roles with the SQL that
+`flask db roles` prints; the migrations run as the owner role, the application as the
+application role (which may never change the audit trail), and the cleanup between tests
+as the owner.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import time
+from dataclasses import dataclass
 
 import pyotp
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import URL, create_engine, make_url, text
 
 from casework import create_app
 from casework.auth import operations as auth_operations
 from casework.auth import operations as core_operations
 from casework.auth.models import Office, User
 from casework.core.authz import Role
+from casework.core.database import owner_engine
 from casework.extensions import db, limiter
+from casework.maintenance.roles import roles_of, run_script, setup_sql
 
 PASSWORD = "correct-horse-battery-7"
 
 pytest_plugins = ["tests.browser_fixtures", "tests.fixtures_audit", "tests.fixtures_evidence",
                   "tests.fixtures_search", "tests.fixtures_intake",
                    "tests.fixtures_acknowledgement",
-                   "tests.fixtures_eligibility", "tests.fixtures_import"]
+                   "tests.fixtures_eligibility", "tests.fixtures_import",
+                   "tests.fixtures_redis", "tests.fixtures_dates"]
 
 
-def database_url(tmp_path_factory) -> str:
+@dataclass(frozen=True)
+class SuiteDatabase:
+    """Where the suite's app connects: as the application role, and as the schema owner."""
+
+    url: str  # DATABASE_URL: the application role's
+    owner_url: str | None = None  # MIGRATION_DATABASE_URL: the owner's (PostgreSQL only)
+
+
+def database_url(tmp_path_factory) -> SuiteDatabase:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3")
+        return SuiteDatabase("sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3"))
+    # Each pytest-xdist worker gets a database of its own next to the one given.
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        # Each pytest-xdist worker gets a database of its own next to the one given.
-        url = _create_database(make_url(url), f"{make_url(url).database}_{worker}")
-    return url
+    name = f"{make_url(url).database}_{worker}" if worker else make_url(url).database
+    return _create_database(make_url(url), name)
 
 
-def _create_database(url, name: str) -> str:
-    server = create_engine(url.set(drivername="postgresql+psycopg", database="postgres"),
-                           isolation_level="AUTOCOMMIT")
+def _create_database(admin: URL, name: str) -> SuiteDatabase:
+    """A new, empty database with roles `<name>_owner` and `<name>_app`, set up by `db roles`."""
+    roles = roles_of(f"{name}_owner", f"{name}_app", name)
+    password = secrets.token_hex(16)
+    admin = admin.set(drivername="postgresql+psycopg")
+    server = create_engine(admin.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    database = create_engine(admin.set(database=name), isolation_level="AUTOCOMMIT")
+    with database.connect() as connection:
+        run_script(connection, setup_sql(roles))
+        for role in (roles.owner, roles.application):
+            connection.execute(text(f"ALTER ROLE \"{role}\" PASSWORD '{password}'"))
+    database.dispose()
+
+    def as_role(role: str) -> str:
+        return admin.set(username=role, password=password, database=name).render_as_string(
+            hide_password=False)
+
+    return SuiteDatabase(as_role(roles.application), as_role(roles.owner))
+
+
+def new_database(directory, suffix: str) -> SuiteDatabase:
+    """Another empty database beside the suite's, with roles of its own (a restore's target)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return SuiteDatabase("sqlite:///" + str(directory / f"{suffix}.sqlite3"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{make_url(url).database}_{worker}" if worker else make_url(url).database
+    return _create_database(make_url(url), f"{name}_{suffix}")
+
+
+def drop_database(database: SuiteDatabase) -> None:
+    url = make_url(database.url)
+    if url.get_backend_name() != "postgresql":
+        return
+    admin = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg",
+                                                            database="postgres")
+    server = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    server.dispose()
 
 
 def engine_options() -> dict:
@@ -64,20 +118,15 @@ def is_postgresql() -> bool:
     return bool(os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"))
 
 
-def _reset_schema() -> None:
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-
-
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    database = database_url(tmp_path_factory)
     app = create_app(
         {
             "CASEWORK_ENV": "testing",
             "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url(tmp_path_factory),
+            "DATABASE_URL": database.url,
+            "MIGRATION_DATABASE_URL": database.owner_url,
             "WTF_CSRF_ENABLED": False,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8192,
@@ -87,7 +136,6 @@ def app(tmp_path_factory):
     )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        _reset_schema()
         # Building the schema through every migration, down and up again, proves both ways work.
         upgrade()
         downgrade(revision="base")
@@ -96,17 +144,23 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+        owner_engine().dispose()
 
 
 def _delete_all_rows() -> None:
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
+    with owner_engine().begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Replica mode skips triggers: the audit table's refusal of DELETE and the foreign
-            # key checks. DELETE of a few rows is ~20 times faster than TRUNCATE of every table.
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            # As the owner, which may switch the audit table's triggers off inside its own
+            # transaction (nobody else sees them off; the application's role may not:
+            # test_finding_5). Children before parents, so the foreign keys hold. DELETE of a
+            # few rows is ~20 times faster than TRUNCATE of every table. A transaction a test
+            # left open on the audit table would block the switch: fail, not hang.
+            connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+            connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
@@ -172,7 +226,12 @@ def create_user(app, create_office):
             user = auth_operations.create_user(email, name, role, office, PASSWORD)
             if enrol_totp and user.requires_totp:
                 secret = pyotp.random_base32()
-                auth_operations.enrol_totp(user, secret, pyotp.TOTP(secret).at(time.time() - 30))
+                # The previous step's code (the current one stays unused, for the login),
+                # checked at the same instant it was made for: no 30-second boundary can
+                # fall between the two.
+                now = time.time()
+                auth_operations.enrol_totp(user, secret, pyotp.TOTP(secret).at(now - 30),
+                                           now=now)
             db.session.commit()
             return user.id
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from casework.audit import operations
 from casework.audit.chain import canonical_json, event_hash, sha256_hex
+from casework.core.database import owner_engine
 from casework.extensions import db
 from tests.conftest import is_postgresql
 from tests.fixtures_audit import payload
@@ -29,7 +30,9 @@ def _append(app, count: int, case_id: int | None = None) -> None:
 
 
 def _sql(app, statement: str, **parameters) -> None:
-    with app.app_context(), db.engine.begin() as connection:
+    # As the schema owner: its statements meet the triggers; the application's role is
+    # refused before them, by its privileges (test_finding_5 in test_security_regressions).
+    with app.app_context(), owner_engine().begin() as connection:
         connection.execute(text(statement), parameters)
 
 

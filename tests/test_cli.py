@@ -99,9 +99,8 @@ def test_demo_totp_prints_the_current_code(app):
     assert result.exit_code == 0 and result.output.strip().isdigit()
 
 
-def test_demo_seed_is_refused_in_production(app):
-    production = create_app({"CASEWORK_ENV": "production", "SECRET_KEY": "k" * 64,
-                             "DATABASE_URL": app.config["DATABASE_URL"]})
+def test_demo_seed_is_refused_in_production(app, production_settings):
+    production = create_app({**production_settings, "DATABASE_URL": app.config["DATABASE_URL"]})
     result = production.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code != 0 and "refused" in result.output
     with app.app_context():

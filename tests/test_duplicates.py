@@ -1,4 +1,5 @@
-"""Duplicate claims: candidates with reasons, supervisors' decisions, victims, access."""
+"""Duplicate claims: candidates with reasons, supervisors' decisions, caseworkers' flags,
+victims, access."""
 
 import re
 
@@ -7,9 +8,11 @@ from sqlalchemy import select, text
 
 from casework.audit.models import AuditEvent
 from casework.auth.models import User
+from casework.core.database import owner_engine
 from casework.duplicates.candidates import blocking_statement, find_duplicate_candidates
 from casework.duplicates.models import (
     DuplicateDecision,
+    DuplicateFlag,
     DuplicateOutcome,
 )
 from casework.duplicates.operations import link_same_victim
@@ -145,7 +148,8 @@ def test_blocking_reads_only_its_indexes(app, registered_twice):
         if postgresql:
             # As autovacuum keeps a running server: statistics, and pages marked visible
             # (without that an index-only scan costs as much as reading the rows).
-            with db.engine.connect() as connection:
+            # (As the owner: only a table's owner may vacuum it or drop its index.)
+            with owner_engine().connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                     "VACUUM (ANALYZE) persons")
         statement = blocking_statement(db.session.get(Case, first))
@@ -153,10 +157,13 @@ def test_blocking_reads_only_its_indexes(app, registered_twice):
         if postgresql:
             # On a table of a few rows any index is as cheap as another: leave the planner
             # only the blocking indexes (all rolled back below) and no full or bitmap scans.
-            db.session.execute(text("DROP INDEX ix_persons_incident_id_harm"))
-            db.session.execute(text("SET LOCAL enable_seqscan = off"))
-            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-            plan = [row[0] for row in db.session.execute(text(f"EXPLAIN {sql}"))]
+            db.session.rollback()  # the session's read locks would block the owner's DROP
+            with owner_engine().connect() as owner:
+                owner.execute(text("DROP INDEX ix_persons_incident_id_harm"))
+                owner.execute(text("SET LOCAL enable_seqscan = off"))
+                owner.execute(text("SET LOCAL enable_bitmapscan = off"))
+                plan = [row[0] for row in owner.execute(text(f"EXPLAIN {sql}"))]
+                owner.rollback()
             scans = [line for line in plan if " on persons" in line]
             assert len(scans) == 3, plan
             assert all("Index Only Scan using ix_persons_blocking_" in line for line in scans), \
@@ -493,3 +500,197 @@ def test_candidates_of_a_case_not_flushed_yet(app, office, incident, make_case):
                                birth_year=1970)]
         assert [c.case.id for c in find_duplicate_candidates(case)] == [existing]
         db.session.rollback()
+
+
+# -- who decides, and flags for a supervisor ----------------------------------------------------
+
+def _flag(client, case_id, other_id, note="Same father's name, same street, same children"):
+    return client.post(f"/cases/{case_id}/duplicates/{other_id}/flag",
+                       data={f"f{other_id}-note": note})
+
+
+def _flags(app) -> list[DuplicateFlag]:
+    with app.app_context():
+        flags = db.session.scalars(select(DuplicateFlag)).all()
+        db.session.expunge_all()
+        return flags
+
+
+def test_a_caseworker_is_told_who_decides_and_offered_a_flag(
+    office, registered_twice, login_as, create_user, create_office
+):
+    first, second = registered_twice
+    create_user("supervisor", office_id=office, name="Samira Haddad")
+    create_user("supervisor", office_id=create_office(), name="Omar of another office")
+    client = login_as("caseworker", office)
+    html = client.get(f"/cases/{second}/duplicates").get_data(as_text=True)
+    assert "data-who-decides" in html and "Samira Haddad" in html
+    assert "Omar of another office" not in html
+    assert "data-decision-form" not in html and "data-flag-form" in html
+    section = client.get(f"/cases/{second}").get_data(as_text=True)
+    assert ">Compare<" in section and "Compare and decide" not in section
+
+
+def test_a_supervisor_is_offered_the_decision_not_the_flag(office, registered_twice, login_as):
+    first, second = registered_twice
+    supervisor = login_as("supervisor", office)
+    html = supervisor.get(f"/cases/{second}/duplicates").get_data(as_text=True)
+    assert "data-decision-form" in html and "data-flag-form" not in html
+    assert "data-who-decides" not in html
+    assert "Compare and decide" in supervisor.get(f"/cases/{second}").get_data(as_text=True)
+
+
+def test_a_flag_is_stored_audited_and_shown_until_a_supervisor_decides(
+    app, office, registered_twice, login_as
+):
+    first, second = registered_twice
+    caseworker = login_as("caseworker", office, name="Layla Haddad")
+    response = _flag(caseworker, second, first, "  Same  father's name,\nsame street ")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    [flag] = _flags(app)
+    assert (flag.case_id, flag.other_case_id) == (first, second)
+    assert flag.note == "Same father's name, same street"
+    assert flag.flagged_by_id == caseworker.user_id and flag.decision_id is None
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(
+            AuditEvent.entity_type == "duplicate_flags", AuditEvent.action == "create")) is not None
+        first_ref = db.session.get(Case, first).reference
+
+    supervisor = login_as("supervisor", office)
+    for client in (caseworker, supervisor):
+        html = client.get(f"/cases/{second}/duplicates").get_data(as_text=True)
+        assert "data-flag-note" in html and "Same father&#39;s name, same street" in html
+        assert "Layla Haddad" in html
+        assert "data-flag-form" not in html
+    # Both cases' pages show it, the other case named.
+    assert f'data-flag="{first_ref}"' in caseworker.get(f"/cases/{second}").get_data(as_text=True)
+    assert "data-duplicate-flags" in caseworker.get(f"/cases/{first}").get_data(as_text=True)
+    # The office's supervisors find it on their list.
+    listed = supervisor.get("/duplicates/flagged").get_data(as_text=True)
+    assert "Same father&#39;s name, same street" in listed
+
+    assert _decide(supervisor, second, first, "dismiss", "Two brothers' families",
+                   app=app).status_code == 303
+    [flag] = _flags(app)
+    with app.app_context():
+        decision = db.session.scalar(select(DuplicateDecision))
+        assert flag.decision_id == decision.id
+        assert db.session.scalar(select(AuditEvent).where(
+            AuditEvent.entity_type == "duplicate_flags", AuditEvent.action == "update")) is not None
+    assert "data-duplicate-flags" not in caseworker.get(f"/cases/{second}").get_data(as_text=True)
+    assert "Same father" not in supervisor.get("/duplicates/flagged").get_data(as_text=True)
+
+
+def test_a_flag_needs_a_note(app, office, registered_twice, login_as):
+    first, second = registered_twice
+    response = _flag(login_as("caseworker", office), second, first, "   ")
+    assert response.status_code == 422
+    assert "data-flag-form" in response.get_data(as_text=True)
+    assert _flags(app) == []
+
+
+def test_a_pair_is_flagged_once(app, office, registered_twice, login_as):
+    first, second = registered_twice
+    assert _flag(login_as("caseworker", office), second, first).status_code == 303
+    response = _flag(login_as("caseworker", office), first, second, "Again")
+    assert response.status_code == 409
+    assert "already flagged" in response.get_data(as_text=True)
+    assert len(_flags(app)) == 1
+
+
+def test_a_decided_pair_cannot_be_flagged(app, office, registered_twice, login_as):
+    first, second = registered_twice
+    _decide(login_as("supervisor", office), second, first, "dismiss", app=app)
+    response = _flag(login_as("caseworker", office), second, first)
+    assert response.status_code == 409
+    assert _flags(app) == []
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("caseworker", 303),
+    # The office's supervisors decide: they have nothing to flag.
+    ("supervisor", 409),
+    ("auditor", 403),
+    ("admin", 403),
+])
+def test_who_may_flag_a_pair(app, office, registered_twice, login_as, role, status):
+    first, second = registered_twice
+    client = login_as(role, office if role in ("caseworker", "supervisor") else None)
+    assert _flag(client, second, first).status_code == status
+    assert len(_flags(app)) == (1 if status == 303 else 0)
+
+
+def test_a_supervisor_who_registered_one_of_the_cases_flags_it_for_another(
+    app, office, incident, make_case, login_as
+):
+    supervisor = login_as("supervisor", office)
+    first = make_case(office, [incident], household(), created_by_id=supervisor.user_id)
+    second = make_case(office, [incident], household("محمد احمد حسن", "Muhammad Ahmad Hasan"))
+    html = supervisor.get(f"/cases/{second}/duplicates").get_data(as_text=True)
+    assert "data-flag-form" in html and "data-decision-form" not in html
+    assert _flag(supervisor, second, first).status_code == 303
+    assert len(_flags(app)) == 1
+
+
+@pytest.mark.parametrize("role", ["caseworker", "supervisor"])
+def test_another_offices_staff_get_404_for_flagging(app, registered_twice, login_as,
+                                                    create_office, role):
+    first, second = registered_twice
+    assert _flag(login_as(role, create_office()), second, first).status_code == 404
+    assert _flags(app) == []
+
+
+def test_a_caseworker_may_not_flag_another_offices_case_they_cannot_see(
+    app, office, across_offices, login_as
+):
+    here, there, _other_office = across_offices
+    client = login_as("caseworker", office)
+    html = client.get(f"/cases/{here}/duplicates").get_data(as_text=True)
+    assert "data-redacted" in html and "data-flag-form" not in html
+    response = _flag(client, here, there)
+    assert response.status_code == 409
+    assert "ask a supervisor" in response.get_data(as_text=True)
+    assert _flags(app) == []
+
+
+def test_another_offices_case_that_is_no_candidate_cannot_be_flagged(
+    app, office, incident, make_case, create_office, login_as
+):
+    here = make_case(office, [incident], household())
+    unrelated = make_case(create_office(), [incident], [member("عمر خليل", "Omar Khalil")])
+    assert _flag(login_as("caseworker", office), here, unrelated).status_code == 404
+    assert _flags(app) == []
+
+
+@pytest.mark.parametrize(("role", "status"), [("supervisor", 200), ("caseworker", 403),
+                                              ("auditor", 403), ("admin", 403)])
+def test_only_supervisors_see_the_flagged_list(office, login_as, role, status):
+    client = login_as(role, office if role in ("caseworker", "supervisor") else None)
+    assert client.get("/duplicates/flagged").status_code == status
+
+
+def test_the_flagged_list_shows_only_the_supervisors_office(
+    app, office, registered_twice, login_as, create_office
+):
+    first, second = registered_twice
+    _flag(login_as("caseworker", office), second, first, "Look at these two")
+    assert "Look at these two" in login_as("supervisor", office).get(
+        "/duplicates/flagged").get_data(as_text=True)
+    assert "Look at these two" not in login_as("supervisor", create_office()).get(
+        "/duplicates/flagged").get_data(as_text=True)
+
+
+def test_merging_a_case_clears_every_flag_on_it(app, office, incident, registered_twice,
+                                                 make_case, login_as):
+    first, second = registered_twice
+    third = make_case(office, [incident], household("محمد أحمد الحسن", "Mohamed Ahmed Hasan"))
+    caseworker = login_as("caseworker", office)
+    assert _flag(caseworker, second, first).status_code == 303
+    assert _flag(caseworker, second, third).status_code == 303
+    supervisor = login_as("supervisor", office)
+    assert _decide(supervisor, second, first, "merge_this", "Registered twice",
+                   _pairs(app, second, first), app=app).status_code == 303
+    with app.app_context():
+        decision = db.session.scalar(select(DuplicateDecision))
+    assert [flag.decision_id for flag in _flags(app)] == [decision.id, decision.id]
+    assert "data-duplicate-flags" not in caseworker.get(f"/cases/{third}").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from casework.auth import operations as auth_operations
 from casework.auth.models import User
 from casework.core.authz import Role
-from casework.core.dates import office_today
+from casework.core.dates import local_today, office_today
 from casework.core.models import utcnow
 from casework.eligibility import operations
 from casework.eligibility.models import (
@@ -35,6 +35,7 @@ from casework.intake.models import (
 )
 from tests.conftest import login
 from tests.evidence_samples import pdf
+from tests.fixtures_dates import day_text, visible_text
 from tests.fixtures_eligibility import case_decisions
 from tests.fixtures_evidence import upload
 from tests.fixtures_intake import case_stage, case_version
@@ -495,7 +496,7 @@ def test_an_appeal_lodged_after_the_window_is_refused(app, workflow_case, client
         "grounds": "Late.", "lodged_on": today.isoformat(),
         "version": case_version(app, people.case_id)})
     assert response.status_code == 200
-    yesterday = (today - timedelta(days=1)).isoformat()
+    yesterday = day_text(today - timedelta(days=1))
     assert f"The appeal window closed on {yesterday}: an appeal lodged after it is late." \
         in response.get_data(as_text=True)
     assert case_stage(app, people.case_id) == CaseStage.ineligible
@@ -520,14 +521,16 @@ def test_an_appeal_lodged_in_time_is_recorded_after_the_window(app, workflow_cas
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
         assert appeal.lodged_on == lodged
-        recorded = appeal.recorded_at.strftime("%Y-%m-%d")
+        # The day it was recorded where the office is.
+        recorded = day_text(local_today(
+            db.session.get(Case, people.case_id).office.timezone, appeal.recorded_at))
         name = appeal.recorded_by.name
     # Whoever decides the appeal sees both days: when the family lodged it, when it was recorded.
-    both = f"{lodged.isoformat()}, recorded {recorded} by {name}"
-    assert f"Lodged on {lodged.isoformat()}, recorded on {recorded} by {name}" in \
-        caseworker.get(f"/cases/{people.case_id}").get_data(as_text=True)
-    assert both in client_for("supervisor", people).get(
-        f"/cases/{people.case_id}/appeal/decide").get_data(as_text=True)
+    both = f"{day_text(lodged)}, recorded {recorded} by {name}"
+    assert f"Lodged on {day_text(lodged)}, recorded on {recorded} by {name}" in \
+        visible_text(caseworker.get(f"/cases/{people.case_id}"))
+    assert both in visible_text(client_for("supervisor", people).get(
+        f"/cases/{people.case_id}/appeal/decide"))
 
 
 def test_no_appeal_is_recorded_once_the_recording_time_has_passed(app, workflow_case,
@@ -542,9 +545,9 @@ def test_no_appeal_is_recorded_once_the_recording_time_has_passed(app, workflow_
         "grounds": "Late.", "lodged_on": closed,
         "version": case_version(app, people.case_id)})
     assert response.status_code == 409
-    last = (today - timedelta(days=1)).isoformat()
-    assert (f"The appeal window closed on {closed}, and an appeal lodged in time could be "
-            f"recorded until {last}.") in response.get_data(as_text=True)
+    last = day_text(today - timedelta(days=1))
+    assert (f"The appeal window closed on {day_text(date.fromisoformat(closed))}, and an appeal "
+            f"lodged in time could be recorded until {last}.") in response.get_data(as_text=True)
     assert case_stage(app, people.case_id) == CaseStage.ineligible
 
 
@@ -643,7 +646,7 @@ def test_admins_publish_a_new_criteria_version_and_old_reviews_keep_theirs(
     people = workflow_case(CaseStage.under_review)
     admin = client_for("admin")
     page = admin.get("/eligibility/criteria/edit").get_data(as_text=True)
-    titles = re.findall(r'name="criteria-(\d+)-title"[^>]*value="([^"]*)"', page)
+    titles = re.findall(r'name="criteria-(\d+)-title_en"[^>]*value="([^"]*)"', page)
     assert len(titles) == 6  # the four criteria and two blank rows
     data = {"note": "Harm documented split; duplicate check dropped."}
     kept = [("incident_verified", "Incident verified"),
@@ -652,7 +655,7 @@ def test_admins_publish_a_new_criteria_version_and_old_reviews_keep_theirs(
             ("", "Household members identified")]
     for index, (code, title) in enumerate(kept):
         data[f"criteria-{index}-code"] = code
-        data[f"criteria-{index}-title"] = title
+        data[f"criteria-{index}-title_en"] = title
     response = admin.post("/eligibility/criteria/edit", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -686,8 +689,8 @@ def test_admins_publish_a_new_criteria_version_and_old_reviews_keep_theirs(
 def test_criteria_with_a_duplicate_code_are_refused(app, client_for, default_criteria):
     admin = client_for("admin")
     response = admin.post("/eligibility/criteria/edit", data={
-        "criteria-0-code": "same", "criteria-0-title": "One",
-        "criteria-1-code": "same", "criteria-1-title": "Two"})
+        "criteria-0-code": "same", "criteria-0-title_en": "One",
+        "criteria-1-code": "same", "criteria-1-title_en": "Two"})
     assert response.status_code == 200
     assert "Two criteria have the code" in response.get_data(as_text=True)
     with app.app_context():

@@ -230,7 +230,8 @@ def test_the_person_the_evidence_concerns_is_recorded(caseworker, case, evidence
     upload(caseworker, case_id, pdf(), kind="medical_record", person_id=str(person_id))
     [row] = evidence_rows(case_id)
     assert row.person_id == person_id
-    assert "Concerns: سمير الأحمد / Samir al-Ahmad" in _page(caseworker, case_id)
+    # The name is isolated from the sentence around it (Arabic and Latin in one value).
+    assert "Concerns: <bdi>سمير الأحمد / Samir al-Ahmad</bdi>" in _page(caseworker, case_id)
 
 
 def test_a_merged_case_takes_no_new_evidence(

@@ -6,28 +6,18 @@ import io
 import re
 
 import pytest
-import redis
 from rq import Queue
 from sqlalchemy import func, select
 
+from casework import PROJECT_ROOT
 from casework.audit.models import AuditEvent
 from casework.core.authz import Role
 from casework.core.jobs import QUEUE_NAME, AppWorker
 from casework.extensions import db
 from casework.importing.jobs import imports_folder
+from casework.importing.operations import COLUMNS
 from casework.intake.models import Case
-from tests.conftest import is_postgresql
 from tests.fixtures_import import csv_bytes, household, incident_row
-
-# Separate Redis databases for the SQLite and PostgreSQL runs of this file.
-REDIS_URL = f"redis://127.0.0.1:6379/{13 if is_postgresql() else 12}"
-
-
-def _redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 def _upload(client, data: bytes, dry_run: bool = True, filename: str = "cases.csv"):
@@ -149,12 +139,11 @@ def test_an_unknown_report_token_is_not_found(login_as, create_office):
     assert client.get("/cases/import/../../etc").status_code == 404
 
 
-@pytest.mark.skipif(not _redis_available(), reason="Redis is not running on 127.0.0.1:6379")
-def test_with_redis_the_import_runs_as_a_job_on_the_casework_queue(app, login_as, create_office):
-    connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
+def test_with_redis_the_import_runs_as_a_job_on_the_casework_queue(app, login_as, create_office,
+                                                                  redis_database):
+    connection = redis_database.connection
     client = login_as(Role.supervisor, create_office("RQA"))
-    app.config["REDIS_URL"] = REDIS_URL
+    app.config["REDIS_URL"] = redis_database.url
     try:
         token = _token(_upload(client, _valid_file(), dry_run=False))
         page = client.get(f"/cases/import/{token}").get_data(as_text=True)
@@ -166,7 +155,6 @@ def test_with_redis_the_import_runs_as_a_job_on_the_casework_queue(app, login_as
         worker.work(burst=True)
     finally:
         app.config["REDIS_URL"] = None
-        connection.flushdb()
     assert _cases(app) == 2
     page = client.get(f"/cases/import/{token}").get_data(as_text=True)
     assert "Imported: 1 incidents, 2 cases" in page
@@ -185,3 +173,29 @@ def test_without_redis_the_job_runs_inline(app, login_as, create_office):
     token = _token(_upload(client, _valid_file(), dry_run=False))
     assert _cases(app) == 2
     assert "waiting" not in client.get(f"/cases/import/{token}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.caseworker, Role.auditor, Role.admin])
+def test_only_supervisors_download_the_template_and_the_example(login_as, create_office, role):
+    client = login_as(role, create_office("RQA") if role == Role.caseworker else None)
+    for path in ("/cases/import/template.csv", "/cases/import/sample.csv"):
+        assert client.get(path).status_code == 403
+
+
+def test_the_import_page_offers_a_blank_template_and_the_example_that_imports_cleanly(
+        app, login_as, create_office):
+    client = login_as(Role.supervisor, create_office("RQA"))
+    page = client.get("/cases/import").get_data(as_text=True)
+    assert "/cases/import/template.csv" in page and "/cases/import/sample.csv" in page
+    assert "flask import" not in page  # the command line is for the README, not this page
+    template = client.get("/cases/import/template.csv")
+    assert template.mimetype == "text/csv"
+    assert "attachment" in template.headers["Content-Disposition"]
+    header = template.get_data().decode("utf-8-sig").strip()
+    assert header.split(",") == [column.name for column in COLUMNS]
+    sample = client.get("/cases/import/sample.csv")
+    assert sample.status_code == 200 and "attachment" in sample.headers["Content-Disposition"]
+    assert sample.get_data() == (PROJECT_ROOT / "sample_cases.csv").read_bytes()
+    sample.close()
+    # The blank template is itself a valid (empty) file for the importer's header check.
+    assert _upload(client, template.get_data()).status_code in (302, 400)

@@ -12,6 +12,7 @@ from casework.auth.models import User
 from casework.core.authz import Role
 from casework.extensions import db
 from casework.intake import queries
+from casework.intake.lifecycle import CaseAction, apply_case_transition
 from casework.intake.models import Case, Priority, VulnerabilityFlag
 from casework.intake.vulnerability import derive_flags, derive_priority
 from tests.conftest import is_postgresql
@@ -264,3 +265,24 @@ def test_case_list_indexes_exist(app):
                                                                "id"]
     assert indexes["ix_cases_office_id_due_on_id"] == ["office_id", "due_on", "id"]
     assert indexes["ix_cases_assigned_to_id_priority_id"] == ["assigned_to_id", "priority", "id"]
+
+
+def test_the_list_shows_active_cases_unless_asked_for_the_closed_merged_and_withdrawn(
+        app, office, caseworker, open_case, login_as):
+    active, withdrawn = (open_case(office, caseworker_id=caseworker) for _ in range(2))
+    with app.app_context():
+        case = db.session.get(Case, withdrawn)
+        apply_case_transition(case, CaseAction.withdraw, db.session.get(User, caseworker),
+                              expected_version=None, reason="The family asked to withdraw.")
+        db.session.commit()
+    client = login_as(Role.caseworker, office_id=office)
+
+    def listed(query: str = "") -> set[str]:
+        return set(_rows(client.get(f"/cases{query}").get_data(as_text=True)))
+
+    assert listed() == {_reference(app, active)}
+    assert listed("?stage=final") == {_reference(app, withdrawn)}
+    assert listed("?stage=any") == {_reference(app, active), _reference(app, withdrawn)}
+    assert listed("?stage=withdrawn") == {_reference(app, withdrawn)}
+    # The next-page link keeps what the list shows.
+    assert queries.CaseFilters(showing=queries.FINAL).query_args() == {"stage": "final"}

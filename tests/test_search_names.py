@@ -9,6 +9,8 @@ from casework.intake.names import (
     normalise_arabic,
     normalise_latin,
     person_name_columns,
+    variant_keys,
+    word_similarity,
 )
 
 ARABIC_RULES = [
@@ -154,3 +156,91 @@ def test_person_name_columns_of_a_name_in_one_script_only():
     columns = person_name_columns(None, "Fatima Ali")
     assert columns["name_ar_norm"] is None and columns["name_key_ar"] is None
     assert columns["name_key_latin"] == "ftm" and columns["full_name_key"] == "ftm l"
+
+
+# -- the variant table ------------------------------------------------------------------------
+
+TABLE_VARIANTS = [
+    # Spellings of one name that the rules alone keep apart, and a few they already unify.
+    ("Fatima", ["Fatma", "Fatme", "Fatemeh", "Fatimah"]),
+    ("Ahmad", ["Ahmed", "Ahmet"]),
+    ("Hussein", ["Hussain", "Husayn", "Husain", "Hossein", "Hüseyin"]),
+    ("Muhammad", ["Mohammed", "Mohamed"]),
+    ("Abdullah", ["Abdallah"]),
+    ("Mahmoud", ["Mahmud", "Mahmood"]),
+    ("Mustafa", ["Mostafa", "Moustafa", "Mustapha"]),
+    ("Youssef", ["Yousef", "Yusuf", "Yousif", "Youcef"]),
+    ("Khaled", ["Khalid"]),
+    ("Omar", ["Umar", "Omer"]),
+    ("Aisha", ["Aysha", "Ayesha", "Aicha"]),
+    ("Zainab", ["Zeinab", "Zaynab", "Zenab"]),
+    ("Maryam", ["Mariam", "Meryem"]),
+    ("Amina", ["Amna"]),
+    ("Ziad", ["Ziyad", "Zyad"]),
+    ("Jamal", ["Gamal"]),
+    ("Yahya", ["Yehia", "Yahia"]),
+    ("Ibrahim", ["Brahim", "Ebrahim"]),
+    ("Othman", ["Osman", "Uthman"]),
+    ("Dawud", ["Daoud", "Dawood", "Daud"]),
+    ("al-Faraj", ["Al Farag"]),
+]
+
+
+@pytest.mark.parametrize(("name", "variants"), TABLE_VARIANTS, ids=[v[0] for v in TABLE_VARIANTS])
+def test_the_variant_table_gives_each_spelling_the_names_key(name, variants):
+    for variant in variants:
+        assert normalise_latin(variant) == normalise_latin(name), variant
+
+
+@pytest.mark.parametrize(("written", "variant"), [
+    ("داود", "داوود"),
+    ("إسماعيل", "اسمعيل"),
+    ("إسحاق", "اسحق"),
+    ("يحيى", "يحيا"),
+    ("يحيى", "يحي"),
+    ("طه", "طاها"),
+    ("إبراهيم", "ابرهيم"),
+])
+def test_the_variant_table_unifies_arabic_spellings(written, variant):
+    assert normalise_arabic(variant) == normalise_arabic(written)
+
+
+def test_the_variant_table_keeps_the_keys_of_the_names_first_spellings():
+    # Stored keys change only for the spellings the rules kept apart.
+    assert normalise_latin("Fatima Ahmad") == normalise_latin("Fatima Ahmad", variants=False)
+    assert normalise_latin("Fatma") == "fatama" and normalise_latin("Fatma", variants=False) == "fatma"
+    assert normalise_arabic("داوود", variants=False) == "داوود"
+    assert {"fatma", "fatama", "داوود", "داود"} <= variant_keys()
+
+
+def test_the_variant_table_does_not_rewrite_a_key_two_names_share():
+    # Riad is رياض and Raad رعد: the rules give both "rad", which stays as it is.
+    assert normalise_latin("Riad") == normalise_latin("Raad") == "rad"
+    assert word_similarity("rad", normalise_latin("Riyad")) == 1.0
+
+
+def test_listed_names_stay_apart_however_alike():
+    for left, right in [("Hassan", "Hussein"), ("Mohammed", "Mahmoud"), ("Sami", "Samir"),
+                        ("Khaled", "Khalil"), ("Ahmad", "Hamed")]:
+        assert word_similarity(normalise_latin(left), normalise_latin(right)) == 0.0, left
+    for left, right in [("حسن", "حسين"), ("محمد", "محمود"), ("عمر", "عمار"), ("علي", "علاء")]:
+        assert word_similarity(normalise_arabic(left), normalise_arabic(right)) == 0.0, left
+
+
+def test_a_listed_name_matches_its_spelling_in_the_other_script():
+    assert word_similarity(normalise_arabic("فاطمة"), normalise_latin("Fatma")) == 1.0
+    assert word_similarity(normalise_arabic("حسين"), normalise_latin("Hassan")) == 0.0
+    # Latin "Ali" may be علي or علاء: it cannot refuse either.
+    assert word_similarity(normalise_arabic("علاء"), normalise_latin("Ali")) == 1.0
+
+
+def test_unlisted_names_are_graded_by_jaro_winkler():
+    similarity = word_similarity(normalise_latin("Khadija"), normalise_latin("Kadija"))
+    assert 0.85 < similarity < 1.0
+    assert word_similarity("خلف", normalise_latin("Khalaf")) == pytest.approx(0.9)
+
+
+def test_arabic_words_alike_but_for_their_dots_are_a_slip_of_the_pen():
+    assert word_similarity(normalise_arabic("الزعبي"), normalise_arabic("الزغبي")) >= 0.9
+    # One letter apart otherwise: most often two names.
+    assert word_similarity(normalise_arabic("أحمد"), normalise_arabic("حمود")) < 0.9

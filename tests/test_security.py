@@ -85,9 +85,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, client, create_user):
     assert not cookie.secure  # testing; production sets Secure (below)
 
 
-def test_cookies_are_secure_in_production():
-    app = create_app({"CASEWORK_ENV": "production", "SECRET_KEY": "k" * 64,
-                      "DATABASE_URL": "sqlite://"})
+def test_cookies_are_secure_in_production(production_settings):
+    app = create_app({**production_settings, "DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

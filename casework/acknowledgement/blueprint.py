@@ -1,10 +1,12 @@
 from flask import Blueprint
 
-from casework.acknowledgement import controllers, lifecycle
+from casework.acknowledgement import controllers, history, lifecycle
 
 bp = Blueprint("acknowledgement", __name__)
 # Acknowledgement's rows of the case lifecycle (casework.acknowledgement.lifecycle).
 lifecycle.register_lifecycle()
+# How the audit trail tells acknowledgement's events (casework.acknowledgement.history).
+history.register_history()
 
 # The acknowledgement of a case: recorded, corrected until delivered, read.
 bp.add_url_rule("/cases/<int:case_id>/acknowledgements/new", "new", controllers.new,

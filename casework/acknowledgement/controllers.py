@@ -27,6 +27,7 @@ from casework.acknowledgement.models import (
 )
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
+from casework.core.bidi import isolated
 from casework.core.errors import DomainError
 from casework.core.forms import EditRefusal, attach_error
 from casework.core.lifecycle import StaleRecord
@@ -213,7 +214,7 @@ def new(case_id: int):
         with refusal_shown(form, on_refusal=partial(_show_error, form)):
             acknowledgement = operations.record_acknowledgement(case, _details(form),
                                                                 current_user)
-            flash(_("Acknowledgement recorded for %(reference)s.", reference=case.reference),
+            flash(isolated(_("Acknowledgement recorded for %(reference)s."), reference=case.reference),
                   "success")
             return redirect(_page_url(acknowledgement))
     return render("form.html", form=form, case=case, acknowledgement=None, conflict=None)
@@ -255,8 +256,9 @@ def delivery(acknowledgement_id: int):
                     delivered_by=form.delivered_by.data, notes=form.notes.data),
                 current_user, form.version.data)
             if case.stage != stage_before:
-                flash(_("Delivery recorded. Case %(reference)s is now at stage “%(stage)s”.",
-                        reference=case.reference, stage=STAGE_LABELS[case.stage]), "success")
+                flash(isolated(_("Delivery recorded. Case %(reference)s is now at stage “%(stage)s”."),
+                               reference=case.reference, stage=STAGE_LABELS[case.stage]),
+                      "success")
             else:
                 flash(_("Delivery recorded."), "success")
             return redirect(_page_url(acknowledgement))

@@ -34,6 +34,7 @@ ACKNOWLEDGEMENT_TRANSITIONS = {
         roles=CASE_WORKERS,
         preconditions=(has_delivered_acknowledgement,),
         effects=(clear_deadline,),
+        awaited=_l("the acknowledgement and apology, and their delivery to the family"),
     ),
 }
 

@@ -28,8 +28,9 @@ from casework.acknowledgement.models import (
     FamilyResponseKind,
     Responsibility,
 )
-from casework.core.dates import office_today
+from casework.core.dates import date_text, office_today
 from casework.core.errors import Conflict, InvalidInput
+from casework.core.i18n import join_list
 from casework.core.lifecycle import StaleRecord
 from casework.core.models import utcnow
 from casework.extensions import db
@@ -193,7 +194,7 @@ def acknowledgement_problems(case: Case, details: AcknowledgementDetails,
         if earliest is not None and details.acknowledged_on < earliest:
             problems.append(InvalidInput(
                 _l("The acknowledgement cannot be older than the incident (%(date)s).",
-                   date=earliest.isoformat()), "acknowledged_on"))
+                   date=date_text(earliest)), "acknowledged_on"))
     _enum_or_problem(Responsibility, details.responsibility, "responsibility", problems)
     problems += fact_problems(details.facts)
     problems += apology_problems(details.apology_text, case.preferred_language)
@@ -210,7 +211,7 @@ def delivery_problems(acknowledgement: Acknowledgement, details: DeliveryDetails
     elif details.delivered_on < acknowledgement.acknowledged_on:
         problems.append(InvalidInput(
             _l("The delivery cannot come before the acknowledgement (%(date)s).",
-               date=acknowledgement.acknowledged_on.isoformat()), "delivered_on"))
+               date=date_text(acknowledgement.acknowledged_on)), "delivered_on"))
     _enum_or_problem(DeliveryMethod, details.method, "method", problems)
     delivered_by = _clean(details.delivered_by)
     if delivered_by is None:
@@ -233,7 +234,7 @@ def response_problems(acknowledgement: Acknowledgement, details: ResponseDetails
           and details.responded_on < acknowledgement.delivered_on):
         problems.append(InvalidInput(
             _l("The response cannot come before the delivery (%(date)s).",
-               date=acknowledgement.delivered_on.isoformat()), "responded_on"))
+               date=date_text(acknowledgement.delivered_on)), "responded_on"))
     if details.follow_up_on is not None and details.responded_on is not None and (
         details.follow_up_on < details.responded_on
     ):
@@ -274,7 +275,7 @@ def suggested_facts(case: Case) -> dict[FactKind, str]:
     suggestions: dict[FactKind, str] = {}
     targets = [i.stated_target for i in incidents if i.stated_target]
     if targets:
-        suggestions[FactKind.target] = "; ".join(targets)
+        suggestions[FactKind.target] = join_list(targets, strong=True)
     places = []
     for incident in incidents:
         place = incident.place
@@ -282,19 +283,19 @@ def suggested_facts(case: Case) -> dict[FactKind, str]:
             place += f" ({incident.latitude:.5f}, {incident.longitude:.5f})"
         places.append(place)
     if places:
-        suggestions[FactKind.location] = "; ".join(places)
+        suggestions[FactKind.location] = join_list(places, strong=True)
     weapons = [
-        ", ".join(str(part) for part in (WEAPON_LABELS[i.weapon], i.weapon_detail) if part)
+        join_list(part for part in (WEAPON_LABELS[i.weapon], i.weapon_detail) if part)
         for i in incidents if i.weapon != Weapon.unknown
     ]
     if weapons:
-        suggestions[FactKind.weapon] = "; ".join(weapons)
+        suggestions[FactKind.weapon] = join_list(weapons, strong=True)
     parties = [
         f"{party.name}: {PARTY_ROLE_LABELS[party.role]}"
         for incident in incidents for party in incident.parties
     ]
     if parties:
-        suggestions[FactKind.participating_states] = "; ".join(parties)
+        suggestions[FactKind.participating_states] = join_list(parties, strong=True)
     return suggestions
 
 
@@ -377,7 +378,7 @@ def update_acknowledgement(acknowledgement: Acknowledgement, details: Acknowledg
         raise Conflict(_l(
             "This acknowledgement was delivered on %(date)s and is kept as delivered; "
             "record a new acknowledgement instead.",
-            date=acknowledgement.delivered_on.isoformat()))
+            date=date_text(acknowledgement.delivered_on)))
     case = acknowledgement.case
     _check_stage(case, ACKNOWLEDGEABLE_STAGES, _l(
         "The case is at stage “%(stage)s”: its acknowledgement can no longer change.",
@@ -398,7 +399,7 @@ def record_delivery(acknowledgement: Acknowledgement, details: DeliveryDetails, 
     _check_version(acknowledgement, expected_version)
     if acknowledgement.is_delivered:
         raise Conflict(_l("Delivery was already recorded (%(date)s).",
-                          date=acknowledgement.delivered_on.isoformat()))
+                          date=date_text(acknowledgement.delivered_on)))
     case = acknowledgement.case
     _check_stage(case, ACKNOWLEDGEABLE_STAGES, _l(
         "The case is at stage “%(stage)s”: delivery cannot be recorded now.",

@@ -12,14 +12,25 @@ How it fits together
 - ``chain``: canonical JSON, SHA-256, the append lock, streaming verification.
 - ``operations``: record events, verify, redact payloads (retention).
 - ``queries`` / ``controllers`` / ``blueprint``: the auditor pages, the CSV
-  export, the case timeline (``templates/audit/_timeline.html`` for case pages).
-- ``cli``: ``flask audit verify | head | redact``.
+  export, the case timeline (``templates/audit/_timeline.html`` for case pages), a shared
+  record's history (``audit_record_history`` for the incident page).
+- ``entries``: a page of events told as sentences (casework.core.history: each domain
+  registers how its events read), names loaded once per kind, bookkeeping and reads folded;
+  ``history``: the sentences of the trail's own events (reads, exports, verifications,
+  redactions, refusals).
+- ``checkpoints``: the chain's head signed (Ed25519) at intervals and on demand, written
+  outside the database and listed publicly at ``/audit/checkpoints``; ``verify`` checks
+  the chain against the latest one, so deleting the newest events is caught.
+- ``cli``: ``flask audit verify | head | checkpoint | keygen | redact``.
 
 Decisions
 ---------
 - Same transaction: captured changes wait, per transaction or savepoint, until
   commit; they are chained and inserted in ``before_commit`` through the
   session's own connection. A rollback (or rolled-back savepoint) drops them.
+- A login writes the account's row (last login, TOTP counter) before anyone is logged
+  in; when the login is confirmed, in the same transaction, those queued changes are given
+  to the user who logged in (``capture.attribute_queued``), never to "not logged in".
 - Events with no change of their own (reads, exports, refusals) are written in a
   separate transaction once the session's transaction has ended, so an access
   refusal survives the rollback of the request that was refused, and never waits
@@ -33,5 +44,6 @@ Decisions
   record>}``. The hash covers the payload only through its digest, so the chain
   still verifies; ``verify`` checks that each redaction record accounts for
   exactly the payloads that name it. On PostgreSQL the append-only trigger
-  allows exactly this update and nothing else.
+  allows exactly this update and nothing else, and only the schema owner runs it:
+  the application's role may not UPDATE the table at all (casework.maintenance.roles).
 """

@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import NO_VALUE
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from casework.audit.chain import NewEvent, append
-from casework.audit.context import current_actor
+from casework.audit.context import Actor, current_actor
 from casework.extensions import db
 
 log = logging.getLogger(__name__)
@@ -282,6 +282,28 @@ def _enqueue(session: Session, events: list[NewEvent]) -> None:
 def record_with_transaction(session: Session, events: list[NewEvent]) -> None:
     """Write the events with the session's transaction: kept if it commits, gone if not."""
     _enqueue(session, events)
+
+
+def attribute_queued(session: Session, obj: Any, actor: Actor) -> int:
+    """Give `actor` the queued changes to `obj`, in this transaction, written while nobody
+    was logged in; returns how many.
+
+    A login writes the account's own row (last login, TOTP counter, a rehashed password)
+    before the account is logged in, so those changes were captured from nobody; once the
+    login is confirmed, in the same transaction, they are the user's. Nothing already
+    written to the chain changes.
+    """
+    entity = entity_columns(obj)
+    given = 0
+    for events in session.info.get(PENDING, {}).values():
+        for queued in events:
+            if (queued.actor_kind == "anonymous" and queued.action in ("create", "update")
+                    and queued.entity_type == entity["entity_type"]
+                    and queued.entity_id == entity["entity_id"]):
+                for name, value in actor.columns().items():
+                    setattr(queued, name, value)
+                given += 1
+    return given
 
 
 def record_independently(session: Session, events: list[NewEvent]) -> None:

@@ -18,6 +18,7 @@ from casework.audit import capture
 from casework.audit.context import current_actor
 from casework.audit.operations import record_access, record_event
 from casework.core import signals
+from casework.extensions import db
 
 
 def _request_details() -> dict[str, Any]:
@@ -27,7 +28,11 @@ def _request_details() -> dict[str, Any]:
 
 
 def on_login_succeeded(sender, user, **extra) -> None:
-    record_event("auth.login", user, actor=current_actor(user))
+    actor = current_actor(user)
+    # The account's bookkeeping written on the way in (last login, TOTP counter) is the
+    # user's, not "not logged in"'s: the login is confirmed in the same transaction.
+    capture.attribute_queued(db.session(), user, actor)
+    record_event("auth.login", user, actor=actor)
 
 
 def on_login_failed(sender, email: str = "", reason: str = "", user=None, **extra) -> None:

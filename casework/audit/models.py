@@ -32,6 +32,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_case_id_id", "case_id", "id"),
         Index("ix_audit_events_office_id_id", "office_id", "id"),
         Index("ix_audit_events_occurred_at_id", "occurred_at", "id"),
+        # The events of one request (a record's history with its parts; an event's page).
+        Index("ix_audit_events_request_id_id", "request_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=False)

@@ -4,16 +4,21 @@ Nothing here edits or removes an event. The only change ever made to a written
 event is the retention redaction, which replaces a payload by a marker naming the
 redaction record; the chain stays verifiable because it covers the payload through
 its digest, and `audit verify` checks that every marker is accounted for.
+
+On PostgreSQL with two roles the application's role may not UPDATE the audit table at
+all, so the redaction runs on the owner's connection (`flask audit redact` passes it);
+the triggers still allow only the marker.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
-from casework.audit import capture
+from casework.audit import capture, checkpoints
 from casework.audit.chain import (
     REDACTION_ACTION,
     NewEvent,
@@ -68,16 +73,29 @@ def record_access(action: str, obj: Any = None, details: dict[str, Any] | None =
 
 def verify_chain(expect_head: tuple[int, str] | None = None) -> Verification:
     """Recompute the chain (streaming, own connection), then record that it was verified."""
+    return verify_with_checkpoint(expect_head)[0]
+
+
+def verify_with_checkpoint(expect_head: tuple[int, str] | None = None
+                           ) -> tuple[Verification, Path | None]:
+    """Recompute the chain and check it against the latest signed checkpoint (if any).
+
+    A sound chain that lacks events the checkpoint signed, or holds other ones, is broken:
+    its newest events were deleted or rewritten. Returns the checkpoint file checked.
+    """
     with db.engine.connect() as connection:
         result = verify(connection, expect_head)
+        result, checkpoint = checkpoints.check_chain(connection, result)
     details: dict[str, Any] = {"result": "ok" if result.ok else "broken", "count": result.count,
                                "head_id": result.head.id, "head_hash": result.head.hash}
     if not result.ok:
         details.update(broken_at=result.broken_at, problem=result.problem)
     if expect_head is not None:
         details["expected_head"] = {"id": expect_head[0], "hash": expect_head[1]}
+    if checkpoint is not None:
+        details["checkpoint"] = checkpoint.name
     record_access(VERIFICATION_ACTION, details=details)
-    return result
+    return result, checkpoint
 
 
 def _redaction_criteria(before: datetime | None, case_id: int | None, upto: int) -> list:
@@ -93,16 +111,17 @@ def _redaction_criteria(before: datetime | None, case_id: int | None, upto: int)
     return criteria
 
 
-def redact_payloads(before: datetime | None = None, case_id: int | None = None) -> int:
+def redact_payloads(before: datetime | None = None, case_id: int | None = None,
+                    connection: Connection | None = None) -> int:
     """Replace the payloads of matching events by a marker; records the redaction first.
 
     The redaction record is appended under the chain lock with the number of events it
-    redacts; each redacted payload then names it. Flushes through the session's
-    connection: the caller commits.
+    redacts; each redacted payload then names it. Runs on the given connection (the
+    owner's), else the session's: the caller commits.
     """
     if before is None and case_id is None:
         raise ValueError("a redaction needs a date, a case, or both")
-    connection = db.session.connection()
+    connection = connection if connection is not None else db.session.connection()
     lock_chain(connection)
     upto = connection.execute(select(func.coalesce(func.max(audit_events.c.id), 0))).scalar_one() + 1
     count = connection.execute(

@@ -157,6 +157,8 @@ def _enrolment_refused(error: DomainError) -> None:
 def logout():
     user = current_user._get_current_object()
     signals.logged_out.send(current_app._get_current_object(), user=user)
+    # Clearing the cookie is not enough: a copy of it would still work until it expires.
+    operations.end_sessions(user)
     end_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -8,14 +8,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from casework.core.authz import Role
+from casework.core.i18n import ROLE_LABELS
 
-ROLE_CHOICES = [
-    SelectChoice(Role.caseworker.value, _l("Caseworker")),
-    SelectChoice(Role.supervisor.value, _l("Supervisor")),
-    SelectChoice(Role.auditor.value, _l("Auditor")),
-    SelectChoice(Role.admin.value, _l("Administrator")),
-]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -51,6 +46,17 @@ class NewUserForm(UserForm):
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(max=1024)]
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    """An admin's reset of another user's password (confirmed by submitting it)."""
+
+    temporary_password = StringField(
+        _l("Temporary password"), validators=[Optional(), Length(max=1024)])
+
+
+class ResetTotpForm(FlaskForm):
+    """An admin's reset of another user's two-step login (confirmed by submitting it)."""
 
 
 class LanguageForm(FlaskForm):

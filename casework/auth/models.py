@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.authz import Role
@@ -62,6 +62,10 @@ class User(AdministrativeRecord, UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an admin resets the password: until the user sets a new one, they may only
+    # change it or log out (casework.auth.sessions.enforce_password_change).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     office: Mapped[Office | None] = relationship()

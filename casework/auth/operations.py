@@ -114,11 +114,20 @@ def record_login(user: User) -> None:
     signals.login_succeeded.send(_app(), user=user)
 
 
+def end_sessions(user: User) -> None:
+    """End every session of the user on the server (logout): a copy of a session cookie,
+    kept or stolen, no longer loads them."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
 def set_password(user: User, new_password: str) -> None:
-    """Set a new password and end every session of the user."""
+    """Set a new password and end every session of the user; a temporary password an
+    admin gave has then been replaced."""
     passwords.check_password_policy(new_password, user.email)
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     user.session_token = new_session_token()
     db.session.flush()
     signals.password_changed.send(_app(), user=user)
@@ -132,9 +141,54 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     set_password(user, new_password)
 
 
-def enrol_totp(user: User, secret: str, code: str) -> None:
-    """Confirm enrolment with a first code from the authenticator, then store the secret."""
-    counter = totp.matching_counter(secret, code)
+# Resets by an admin. The user row's update is the audit event (who reset whose account,
+# and, for a password, `must_change_password` set); the secrets themselves are never logged
+# (SECRET_COLUMNS). Never one's own account: an admin changes their own password on the
+# change-password page, with their current one, and cannot lock themselves out.
+
+
+def _refuse_own_account(user: User, actor: User, message) -> None:
+    if actor.id == user.id:
+        raise Conflict(message)
+
+
+def reset_password(user: User, actor: User, temporary_password: str | None = None) -> str:
+    """Give the user a temporary password (the admin's, else a generated one) that they must
+    replace at their next login, and end all of their sessions. Returns the temporary
+    password, for the admin to hand over; it is not kept anywhere but as its hash."""
+    _refuse_own_account(user, actor, _l(
+        "This is your own account: change your password on the Change password page."))
+    password = temporary_password or passwords.temporary_password(user.email)
+    try:
+        passwords.check_password_policy(password, user.email)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, "temporary_password") from error
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    user.session_token = new_session_token()
+    db.session.flush()
+    return password
+
+
+def reset_totp(user: User, actor: User) -> None:
+    """Remove the user's authenticator (lost or replaced phone) and end all of their
+    sessions: at the next login, after the password, they set up an authenticator again."""
+    _refuse_own_account(user, actor, _l(
+        "This is your own account: another administrator resets your two-step login."))
+    if not user.totp_enrolled:
+        raise Conflict(_l("This user has no two-step login to reset."))
+    user.totp_secret = None
+    user.totp_last_counter = None
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def enrol_totp(user: User, secret: str, code: str, now: float | None = None) -> None:
+    """Confirm enrolment with a first code from the authenticator, then store the secret.
+
+    `now` is the time the code is checked at (default: the clock now)."""
+    counter = totp.matching_counter(secret, code, now)
     if counter is None:
         raise InvalidInput(_l("That code is not valid; check the time on your device."), "code")
     user.totp_secret = secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -66,3 +67,21 @@ def check_password_policy(password: str, email: str = "") -> None:
         raise InvalidInput(
             _l("That password is too common or too easy to guess; choose another."), "password"
         )
+
+
+# Temporary passwords an admin reads out or hands over: no letters or digits that look alike.
+UNAMBIGUOUS_CHARACTERS = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password(email: str = "") -> str:
+    """A random password that meets the policy, in groups of four characters (at least four
+    groups, about 79 bits), e.g. `k7mp-x3qd-9fha-tr2w`: easy to dictate, and replaced by the
+    user at the next login."""
+    groups = max(4, -(-(current_app.config["PASSWORD_MIN_LENGTH"] + 1) // 5))
+    local_part = email.split("@")[0].lower()
+    while True:
+        password = "-".join(
+            "".join(secrets.choice(UNAMBIGUOUS_CHARACTERS) for _ in range(4))
+            for _ in range(groups))
+        if not local_part or local_part not in password:
+            return password

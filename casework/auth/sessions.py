@@ -1,4 +1,5 @@
-"""Login sessions: loading the user, rotation at login, idle and absolute timeouts.
+"""Login sessions: loading the user, rotation at login, idle and absolute timeouts, and the
+new password a user must set after an admin reset theirs.
 
 The session cookie carries ``<user id>:<session token>``; the token lives on the
 user row, so replacing it (password change, deactivation, role change) ends
@@ -10,12 +11,13 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import current_app, flash, redirect, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from casework.auth.models import User
 from casework.core import signals
+from casework.core.authz import declared_access
 from casework.core.transaction import unit_of_work
 from casework.extensions import db
 
@@ -76,3 +78,22 @@ def enforce_session_timeouts():
         return redirect(url_for("auth.login"))
     session["seen_at"] = now
     return None
+
+
+# What a user whose password an admin reset may still do, besides public pages.
+OPEN_UNTIL_PASSWORD_CHANGED = frozenset({"auth.change_password", "auth.logout",
+                                         "home.set_language"})
+
+
+def enforce_password_change():
+    """before_request: a user given a temporary password by an admin sets a new one before
+    anything else (or logs out)."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in OPEN_UNTIL_PASSWORD_CHANGED:
+        return None
+    view = current_app.view_functions.get(endpoint)
+    if view is not None and declared_access(view, endpoint) == "public":
+        return None
+    return redirect(url_for("auth.change_password"))

@@ -1,12 +1,23 @@
-"""Database engine settings per dialect."""
+"""Database engine settings per dialect, and the engine of the role that owns the schema.
+
+On PostgreSQL in production two roles connect (README, Production): the application's
+(DATABASE_URL), which may read and append to the audit trail but never change it, and the
+owner (MIGRATION_DATABASE_URL), which runs the migrations, the audit retention redaction
+and restores. `owner_engine()` is the owner's, or the application's own engine where only
+one URL is configured (SQLite, development).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request
-from sqlalchemy import event
+from flask import current_app, has_request_context, request
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+
+from casework.extensions import db
+
+OWNER_ENGINE = "casework.owner_engine"
 
 
 @event.listens_for(Engine, "connect")
@@ -39,3 +50,21 @@ def _begin_sqlite(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
+
+
+def owner_engine() -> Engine:
+    """The schema owner's engine (MIGRATION_DATABASE_URL), else the application's engine."""
+    app = current_app._get_current_object()
+    url = app.config.get("MIGRATION_SQLALCHEMY_URI")
+    if not url:
+        return db.engine
+    engine = app.extensions.get(OWNER_ENGINE)
+    if engine is None:
+        engine = create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        app.extensions[OWNER_ENGINE] = engine
+    return engine
+
+
+def has_separate_owner() -> bool:
+    """Whether the owner connects as another role than the application."""
+    return bool(current_app.config.get("MIGRATION_SQLALCHEMY_URI"))

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from casework.core.errors import DomainError
+from casework.core.ids import optional_record_id
 from casework.core.lifecycle import StaleRecord
 
 
@@ -24,9 +25,9 @@ def choices_of(pairs) -> list[SelectChoice]:
 
 
 def optional_int(value: object) -> int | None:
-    if value in ("", None):
-        return None
-    return int(value)
+    """A select's chosen id (None for the empty choice); ValueError, which the field shows,
+    for what is not an id a record can have."""
+    return optional_record_id(value)
 
 
 class IsoDateField(DateField):

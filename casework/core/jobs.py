@@ -18,8 +18,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Worker
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 
 from casework.extensions import db
 
@@ -56,6 +59,30 @@ def enqueue(function: Callable[..., Any], *args: Any, timeout: int = DEFAULT_TIM
         return JobHandle(uuid.uuid4().hex, inline=True, result=function(*args, **kwargs))
     job = queue.enqueue(function, *args, job_timeout=timeout, **kwargs)
     return JobHandle(job.id, inline=False)
+
+
+# What RQ says of a job that will never finish its work: it failed (raised, or its work
+# horse was killed), was stopped or cancelled, or is gone from Redis altogether.
+GIVEN_UP = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+
+
+def job_given_up(job_id: str, app: Flask | None = None) -> bool:
+    """Whether the queued job will never finish: see GIVEN_UP. A job whose worker died
+    with it (killed, the machine lost) counts once RQ has declared it abandoned: when the
+    worker's heartbeat has lapsed, the started-jobs registry's cleanup moves it to failed."""
+    connection = redis_connection(app)
+    if connection is None:
+        return False
+    try:
+        job = Job.fetch(job_id, connection=connection)
+        if job.get_status(refresh=False) == JobStatus.STARTED:
+            StartedJobRegistry(job.origin, connection=connection).cleanup()
+        return job.get_status(refresh=True) in GIVEN_UP
+    except NoSuchJobError:
+        return True
+    except RedisError:
+        # Redis unreachable: nothing can be said, and the page shows the job as waiting.
+        return False
 
 
 class AppWorker(Worker):

@@ -37,6 +37,11 @@ class Transition:
     preconditions: tuple[Precondition, ...] = ()
     reason_required: bool = False
     effects: tuple[Effect, ...] = ()
+    # A step aside from the record's path (withdrawing, merging): offered apart, never first.
+    aside: bool = False
+    # What the record waits for while this step is another role's ("a supervisor's
+    # decision"), said to everyone else once its preconditions hold.
+    awaited: Any = None
 
 
 class TransitionRefused(Conflict):
@@ -66,6 +71,24 @@ class Offer:
     @property
     def allowed(self) -> bool:
         return not self.refusals
+
+
+@dataclass
+class NextSteps:
+    """The case page's "Next steps" for one user (see :meth:`Lifecycle.next_steps`)."""
+
+    forward: list[Offer] = field(default_factory=list)
+    not_yet: list[Offer] = field(default_factory=list)
+    aside: list[Offer] = field(default_factory=list)
+    awaiting: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _StandIn:
+    """Someone in a role, no one in particular: asks whether a step is possible for others."""
+
+    role: Role
+    id: None = None
 
 
 class Lifecycle:
@@ -151,6 +174,30 @@ class Lifecycle:
                     Offer(action, transition, list(_unmet(transition.preconditions, record, actor)))
                 )
         return offers
+
+    def next_steps(self, record: Any, actor: Any) -> NextSteps:
+        """What happens next and who does it: the actor's steps on the record's path that
+        are possible now, those not yet possible (with why), the steps aside, and what
+        the record awaits from other roles."""
+        steps = NextSteps()
+        for offer in self.offers(record, actor):
+            if offer.transition.aside:
+                steps.aside.append(offer)
+            elif offer.allowed:
+                steps.forward.append(offer)
+            else:
+                steps.not_yet.append(offer)
+        stage = self.stage_of(record)
+        for action in self.actions_from(stage):
+            transition = self.table[(stage, action)]
+            if transition.awaited is None or transition.aside or transition.awaited in \
+                    steps.awaiting or (actor is not None and actor.role in transition.roles):
+                continue
+            # Possible now for someone in that role? (A stand-in: no particular person.)
+            if any(not list(_unmet(transition.preconditions, record, _StandIn(role)))
+                   for role in sorted(transition.roles)):
+                steps.awaiting.append(transition.awaited)
+        return steps
 
     def check(
         self, record: Any, action: StrEnum, actor: Any, *, expected_version: int | None,

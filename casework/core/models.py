@@ -1,13 +1,19 @@
-"""What every domain's models share: UTC timestamps, enum columns, administrative records."""
+"""What every domain's models share: UTC timestamps, enum columns, administrative records,
+single-line text without bidirectional controls (casework.core.text)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, event
+from sqlalchemy.orm import Mapper
 
+from casework.core.text import clean_single_line_columns
 from casework.extensions import db
+
+# Installed before any model is configured: every model imports this module.
+event.listen(Mapper, "mapper_configured", clean_single_line_columns)
 
 
 def utcnow() -> datetime:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, tuple_
 
+from casework.core.ids import MAX_SEQUENCE_NUMBER, id_from_text, largest_value
 from casework.extensions import db
 
 DEFAULT_PAGE_SIZE = 50
@@ -20,14 +21,16 @@ class Page:
     next_after: int | None
 
 
-def parse_after(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def parse_after(value: str | None, maximum: int = MAX_SEQUENCE_NUMBER) -> int | None:
+    """The id a page starts after, or None (the first page) when it is not one."""
+    return id_from_text(value, maximum)
 
 
 def page_by_id(statement: Select, id_column, after: int | None, size: int = DEFAULT_PAGE_SIZE) -> Page:
     """Rows ordered by id descending, starting after the given id."""
     size = max(1, min(size, MAX_PAGE_SIZE))
-    if after is not None:
+    if after is not None and after <= largest_value(id_column):
+        # (Beyond the column's largest value, every row comes before it: the first page.)
         statement = statement.where(id_column < after)
     rows = list(db.session.scalars(statement.order_by(id_column.desc()).limit(size + 1)))
     has_more = len(rows) > size
@@ -67,9 +70,14 @@ def parse_cursor(keys: Sequence[SortKey], after: str | None) -> tuple | None:
     if len(parts) != len(keys):
         return None
     try:
-        return tuple(key.parse(part) for key, part in zip(keys, parts, strict=True))
+        values = tuple(key.parse(part) for key, part in zip(keys, parts, strict=True))
     except ValueError:
         return None
+    # A number the key's column cannot hold is no row's key (and PostgreSQL refuses it).
+    if any(isinstance(value, int) and not -largest_value(key.column) - 1 <= value
+           <= largest_value(key.column) for key, value in zip(keys, values, strict=True)):
+        return None
+    return values
 
 
 def page_by_keys(

@@ -32,6 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from casework.core.errors import Conflict, DomainError, InvalidInput
 from casework.core.forms import attach_error
+from casework.core.lifecycle import StaleRecord
 from casework.core.web import render_error
 from casework.extensions import db
 
@@ -111,9 +112,10 @@ def refusal_shown(form: Any = None, *,
     try:
         yield
     except StaleDataError:
+        # A stale write the operation did not turn into StaleRecord itself (an autoflush
+        # inside it): shown as one, so an edit page says what changed meanwhile.
         db.session.rollback()
-        error = Conflict(stale_write_message())
-        _show(form, error, on_refusal)
+        _show(form, StaleRecord(stale_write_message()), on_refusal)
     except DomainError as error:
         db.session.rollback()
         _show(form, error, on_refusal)

@@ -78,9 +78,11 @@ def seed_demo(password: str) -> list[DemoLogin]:
         uri = None
         if user.requires_totp:
             secret = totp.new_secret()
-            # Enrol with the current code, as the enrolment page would.
-            code = pyotp.TOTP(secret).at(time.time() - 30)
-            auth_operations.enrol_totp(user, secret, code)
+            # Enrol with the previous step's code, checked at the same moment (one clock
+            # read: a 30-second boundary between two reads cannot refuse it); the current
+            # code stays unused for the first login.
+            now = time.time()
+            auth_operations.enrol_totp(user, secret, pyotp.TOTP(secret).at(now - 30), now=now)
             uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
         logins.append(DemoLogin(user.email, str(user.role), office_code, uri))
     # Fictional incidents, households, losses and evidence in both offices.

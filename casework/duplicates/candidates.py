@@ -13,8 +13,12 @@ case's members:
   are often unharmed, so they have no incident), and a victim attributed to the wrong
   incident.
 
-Each blocked pair of persons is scored from the normalised names (Arabic and Latin),
-sex, date of birth or birth year, incident, harm and relationship; a case pair takes its
+Each blocked pair of persons is scored from the names, sex, date of birth or birth year,
+incident, harm and relationship. Names are scored by graded similarity over their keys
+(:func:`casework.intake.names.compare_names`: rapidfuzz's Jaro-Winkler, word by word,
+with the variant table telling listed names apart), not by equal keys: "Fatma Ahmed
+el-Ali" and "Fatima Ahmad al-Ali" are the same name, "Hassan" and "Hussein" are not. The
+skeleton keys only block (which pairs are compared at all). A case pair takes its
 best person pair, plus evidence that the whole household is the same (several members
 matching one to one, both heads of household, the same contact phone). Every point
 comes with a :class:`Reason` that shows both records' values side by side.
@@ -28,9 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
@@ -46,12 +53,18 @@ from casework.intake.models.persons import (
     Person,
     Relationship,
 )
-from casework.intake.names import full_name_keys, name_skeleton
+from casework.intake.names import GIVEN_NAME_FLOOR, compare_names, full_name_keys_of
 
 # A case pair at or above this score is shown as a possible duplicate.
 CANDIDATE_THRESHOLD = 50
 # A person pair at or above this score counts as "the same person" for household matching.
 SAME_PERSON_THRESHOLD = 60
+# Names at least this similar (casework.intake.names.compare_names, 0-1) are taken for one
+# name spelled two ways; a pair of names below it loses points (tests/test_name_matching.py
+# measures the precision and recall of this line on labelled pairs).
+NAME_MATCH_THRESHOLD = 0.85
+NAME_POINTS = 50
+NAME_MISMATCH_PENALTY = 15
 # Person pairs blocked per check, and candidate cases scored in full, at most.
 MAX_BLOCKED_PERSONS = 5000
 MAX_CANDIDATE_CASES = 25
@@ -100,54 +113,35 @@ class Candidate:
 
 # -- comparing two persons ------------------------------------------------------------------
 
-def _word_similarity(left: list[str], right: list[str]) -> float:
-    """0..1: the given names must agree; the other words count by how many are shared."""
-    if not left or not right:
-        return 0.0
-    longest = max(len(left), len(right))
-    if left[0] != right[0]:
-        # Another given name: at most a weak hint (a namesake's relative), never a match.
-        return 0.4 * len(set(left[1:]) & set(right[1:])) / longest
-    rest_left, rest_right = left[1:], right[1:]
-    if not rest_left or not rest_right:
-        return 0.7
-    shared = len(set(rest_left) & set(rest_right))
-    return 0.6 + 0.4 * shared / max(len(rest_left), len(rest_right))
+NAME_LABELS = {
+    "arabic": _l("Name (Arabic)"),
+    "latin": _l("Name (Latin)"),
+    "across": _l("Name (across scripts)"),
+}
 
 
-def _name_score(left: Person, right: Person) -> tuple[int, list[Reason]]:
-    """Up to 50 points, from the best of: Arabic keys, Latin keys, cross-script skeletons."""
-    reasons = []
-    scores = []
-    if left.name_ar_norm and right.name_ar_norm:
-        similarity = _word_similarity(left.name_ar_norm.split(), right.name_ar_norm.split())
-        scores.append(similarity)
-        reasons.append(Reason(_l("Name (Arabic)"), left.name_ar or "", right.name_ar or "",
-                              round(50 * similarity)))
-    if left.name_latin_norm and right.name_latin_norm:
-        similarity = _word_similarity(left.name_latin_norm.split(), right.name_latin_norm.split())
-        scores.append(similarity)
-        reasons.append(Reason(_l("Name (Latin)"), left.name_latin or "", right.name_latin or "",
-                              round(50 * similarity)))
-    if not scores:
-        # One was recorded in Arabic only, the other in Latin only: compare skeletons.
-        left_key = name_skeleton(left.name_ar_norm or left.name_latin_norm or "",
-                                 arabic=bool(left.name_ar_norm))
-        right_key = name_skeleton(right.name_ar_norm or right.name_latin_norm or "",
-                                  arabic=bool(right.name_ar_norm))
-        similarity = 0.9 * _word_similarity(left_key, right_key)
-        scores.append(similarity)
-        reasons.append(Reason(_l("Name (across scripts)"), left.display_name, right.display_name,
-                              round(50 * similarity)))
-    best = round(50 * max(scores))
-    # Only the best comparison counts (both scripts say the same thing twice).
-    counted = False
-    for reason in reasons:
-        if reason.points == best and not counted:
-            counted = True
-        else:
-            reason.points = 0
-    return best, reasons
+def name_points(similarity: float) -> int:
+    """The points of a name comparison: up to 50; a name that is not the same name
+    (below NAME_MATCH_THRESHOLD) loses NAME_MISMATCH_PENALTY of what its likeness gave."""
+    points = round(NAME_POINTS * similarity)
+    if similarity >= NAME_MATCH_THRESHOLD:
+        return points
+    return max(0, points - NAME_MISMATCH_PENALTY)
+
+
+def _name_score(left: Person, right: Person) -> list[Reason]:
+    """One reason per comparison of the names (Arabic, Latin, or across the scripts); one
+    counts (the Arabic when both have it: casework.intake.names.compare_names says why)."""
+    comparisons = compare_names(left.name_ar_norm, left.name_latin_norm,
+                                right.name_ar_norm, right.name_latin_norm)
+    shown = {"arabic": (left.name_ar, right.name_ar), "latin": (left.name_latin, right.name_latin),
+             "across": (left.display_name, right.display_name)}
+    return [
+        Reason(NAME_LABELS[comparison.script], shown[comparison.script][0] or "",
+               shown[comparison.script][1] or "",
+               name_points(comparison.similarity) if comparison.counts else 0)
+        for comparison in comparisons
+    ]
 
 
 def _age_reason(left: Person, right: Person) -> Reason:
@@ -185,7 +179,7 @@ def _harm_reason(left: Person, right: Person) -> Reason:
 
 def compare_persons(left: Person, right: Person) -> PersonMatch:
     """Score (0-100) that two household members of different cases are the same person."""
-    _score, reasons = _name_score(left, right)
+    reasons = _name_score(left, right)
     if left.sex != right.sex:
         reasons.append(Reason(_l("Sex"), SEX_LABELS[left.sex], SEX_LABELS[right.sex], -40))
     reasons.append(_age_reason(left, right))
@@ -215,20 +209,51 @@ def _one_to_one(matches: list[PersonMatch]) -> list[PersonMatch]:
     return chosen
 
 
-def _given_keys(person: Person) -> set[str]:
-    return {key for key in (person.name_key_ar, person.name_key_latin) if key}
+@lru_cache(maxsize=16384)
+def _first_words(*keys: str | None) -> tuple[str, ...]:
+    """The given name in each script: the first word of each matching key."""
+    return tuple({key.split(" ", 1)[0] for key in keys if key})
 
 
-def compare_cases(case: Case, other: Case) -> Candidate:
-    """Score the pair of cases from the pairs of their members who share a given name
-    (by skeleton, in either script); members with different given names are not the same."""
-    keys = {person.id: _given_keys(person) for person in other.persons}
+def comparable_members(persons: list[Person], others: list[Person]) -> dict[Person, set[Person]]:
+    """For each of `persons`, the members of `others` whose given name may be its own: the
+    same skeleton in either script (as blocking found them), or a spelling alike enough
+    (Jaro-Winkler at least GIVEN_NAME_FLOOR). One rapidfuzz call per given name over all the
+    others' given names, rather than one per pair; each member's names read once."""
+    by_key: dict[str, list[Person]] = {}
+    by_name: dict[str, list[Person]] = {}
+    for other in others:
+        for key in {other.name_key_ar, other.name_key_latin} - {None}:
+            by_key.setdefault(key, []).append(other)
+        for name in _first_words(other.name_ar_norm, other.name_latin_norm):
+            by_name.setdefault(name, []).append(other)
+    choices = list(by_name)
+    comparable: dict[Person, set[Person]] = {}
+    for person in persons:
+        found = comparable[person] = set()
+        for key in {person.name_key_ar, person.name_key_latin} - {None}:
+            found.update(by_key.get(key, ()))
+        for name in _first_words(person.name_ar_norm, person.name_latin_norm):
+            for match, _score, _index in process.extract(
+                    name, choices, scorer=JaroWinkler.normalized_similarity,
+                    score_cutoff=GIVEN_NAME_FLOOR, limit=None):
+                found.update(by_name[match])
+    return comparable
+
+
+def compare_cases(case: Case, other: Case,
+                  comparable: dict[Person, set[Person]] | None = None) -> Candidate:
+    """Score the pair of cases from the pairs of their members whose given names may be one
+    name (:func:`comparable_members`); members with different given names are not the
+    same."""
+    if comparable is None:
+        comparable = comparable_members(case.persons, other.persons)
     matches = [
         compare_persons(left, right)
         for left in case.persons
-        for left_keys in (_given_keys(left),)
+        for candidates in (comparable.get(left, set()),)
         for right in other.persons
-        if left_keys & keys[right.id]
+        if right in candidates
     ]
     pairs = [m for m in _one_to_one(matches) if m.score >= SAME_PERSON_THRESHOLD // 2]
     same = [m for m in pairs if m.score >= SAME_PERSON_THRESHOLD]
@@ -273,7 +298,8 @@ def _blocks(case: Case) -> list[Any]:
         for key in (person.name_key_ar, person.name_key_latin) if key
     })
     full_keys = sorted({
-        key for person in case.persons for key in full_name_keys(person.name_ar, person.name_latin)
+        key for person in case.persons
+        for key in full_name_keys_of(person.name_ar_norm, person.name_latin_norm)
     })
     blocks = []
     if incident_ids and given_keys:
@@ -300,7 +326,8 @@ def _block_ranker(case: Case) -> Callable[[tuple], int]:
     the best, over this case's members, of a shared whole-name key (+4), the same given
     name in the same incident (+3), birth years at most two apart (+2), another sex (-5)."""
     members = [
-        (person.full_name_key, person.incident_id, frozenset(_given_keys(person)),
+        (person.full_name_key, person.incident_id,
+         frozenset({person.name_key_ar, person.name_key_latin} - {None}),
          person.birth_year, person.sex)
         for person in case.persons
     ]
@@ -388,7 +415,8 @@ def find_duplicate_candidates(case: Case, *, threshold: int = CANDIDATE_THRESHOL
         .where(Case.id.in_(case_ids), Case.stage != CaseStage.merged)
         .options(selectinload(Case.persons), selectinload(Case.incident_links))
     ).all()
-    candidates = [compare_cases(case, other) for other in others]
+    comparable = comparable_members(case.persons, [p for other in others for p in other.persons])
+    candidates = [compare_cases(case, other, comparable) for other in others]
     candidates = [c for c in candidates if c.score >= threshold]
     return sorted(candidates, key=lambda c: (-c.score, -c.case.id))
 

@@ -1,10 +1,17 @@
-"""The decision form on a candidate pair of cases."""
+"""The forms on a candidate pair of cases: a supervisor's decision, a caseworker's flag."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectMultipleField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -38,3 +45,11 @@ class DuplicateDecisionForm(FlaskForm):
             left, _, right = value.partition("-")
             pairs.append((int(left), int(right)))
         return pairs
+
+
+class DuplicateFlagForm(FlaskForm):
+    """Ask a supervisor to decide the pair (casework.duplicates.operations.flag_for_supervisor)."""
+
+    note = StringField(_l("Note for the supervisor"), validators=[DataRequired(), Length(max=500)],
+                       description=_l("Why these two cases may be the same family or claim "
+                                      "the same person, in a few words."))

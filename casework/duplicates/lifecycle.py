@@ -31,6 +31,7 @@ DUPLICATES_TRANSITIONS = {
         preconditions=(has_merge_target,),
         reason_required=True,
         effects=(clear_deadline,),
+        aside=True,
     )
     for stage in sorted(OPEN_STAGES)
 }

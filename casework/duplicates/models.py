@@ -1,4 +1,5 @@
-"""Duplicate claims: decisions on candidate pairs of cases, and victims confirmed across cases."""
+"""Duplicate claims: decisions on candidate pairs of cases, caseworkers' flags asking a supervisor
+to decide a pair, and victims confirmed across cases."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, Text, UniqueConstraint
+from flask_babel import lazy_pgettext
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.models import UTCDateTime, string_enum, utcnow
@@ -42,7 +52,8 @@ class DuplicateOutcome(StrEnum):
 
 DUPLICATE_OUTCOME_LABELS = {
     DuplicateOutcome.dismissed: _l("Not a duplicate"),
-    DuplicateOutcome.merged: _l("Merged"),
+    # Of two cases compared ("merged" as a case stage is one case).
+    DuplicateOutcome.merged: lazy_pgettext("duplicate decision", "Merged"),
     DuplicateOutcome.same_victim: _l("Same victim, different households"),
 }
 
@@ -75,3 +86,40 @@ class DuplicateDecision(db.Model):
     @staticmethod
     def ordered(case_id: int, other_case_id: int) -> tuple[int, int]:
         return (case_id, other_case_id) if case_id < other_case_id else (other_case_id, case_id)
+
+
+class DuplicateFlag(db.Model):
+    """A caseworker's request that a supervisor decide a candidate pair of cases, with a
+    short note; cleared by the supervisor's decision on the pair (``decision_id``).
+
+    Stored once per pair, in id order as decisions are: a decided pair is never offered
+    again, so it cannot be flagged again either. The row stays after the decision, so the
+    pair's history says who asked and why.
+    """
+
+    __tablename__ = "duplicate_flags"
+    __table_args__ = (
+        UniqueConstraint("case_id", "other_case_id"),
+        CheckConstraint("case_id < other_case_id", name="ordered_pair"),
+        Index("ix_duplicate_flags_other_case_id", "other_case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    note: Mapped[str] = mapped_column(String(500))
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The supervisor's decision on the pair, which cleared the flag.
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("duplicate_decisions.id"))
+
+    flagged_by = relationship("User", lazy="joined")
+    decision = relationship(DuplicateDecision)
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision_id is None and self.decision is None
+
+    def other_than(self, case_id: int) -> int:
+        """The pair's other case, seen from `case_id`."""
+        return self.other_case_id if self.case_id == case_id else self.case_id

@@ -12,6 +12,14 @@ to; keeping them and linking is lossless and reversible by a later decision. Mem
 confirmed to be the same person are linked as one :class:`Victim`, so that compensation,
 which reads victims, pays for each at most once.
 
+Flags
+-----
+Only supervisors decide. A caseworker who thinks two cases are the same family, or claim
+the same person, flags the pair for a supervisor with a short note
+(:func:`flag_for_supervisor`); so may a supervisor who registered one of the cases, and
+so cannot decide it. The flag is shown with the pair until a supervisor's decision on the
+pair clears it (:func:`_record`).
+
 Every change goes through the ORM and is captured by the audit trail at the flush;
 operations flush, the controller commits.
 """
@@ -27,10 +35,17 @@ from sqlalchemy import select
 from casework.core.errors import Conflict, InvalidInput
 from casework.duplicates.models import (
     DuplicateDecision,
+    DuplicateFlag,
     DuplicateOutcome,
     Victim,
 )
-from casework.duplicates.queries import decision_for
+from casework.duplicates.queries import (
+    decision_for,
+    flag_for,
+    may_decide,
+    open_flags_of,
+    shows_details,
+)
 from casework.extensions import db
 from casework.intake.lifecycle import CaseAction, apply_case_transition
 from casework.intake.models.cases import FINAL_STAGES, Case
@@ -60,7 +75,41 @@ def _record(case: Case, other: Case, outcome: DuplicateOutcome, score: int, reas
     decision = DuplicateDecision(case_id=low, other_case_id=high, outcome=outcome, score=score,
                                  reason=reason, decided_by_id=actor.id)
     db.session.add(decision)
+    # The decision answers a caseworker's flag on the pair, if any: it is cleared.
+    flag = flag_for(case, other)
+    if flag is not None and flag.is_open:
+        flag.decision = decision
     return decision
+
+
+NOTE_MAX_LENGTH = 500
+
+
+def flag_for_supervisor(case: Case, other: Case, actor: Any, *, note: str | None) -> DuplicateFlag:
+    """Ask a supervisor to decide the pair (the actor cannot), with a short note."""
+    if case.id == other.id:
+        raise InvalidInput(_l("A case cannot be a duplicate of itself."))
+    if may_decide(actor, case, other):
+        raise Conflict(_l("You decide this pair: record your decision instead of flagging it."))
+    if not shows_details(actor, case, other):
+        raise Conflict(_l("This case belongs to another office: ask a supervisor to compare "
+                          "the two."))
+    if decision_for(case, other) is not None:
+        raise Conflict(_l("This pair has already been decided."))
+    if flag_for(case, other) is not None:
+        raise Conflict(_l("This pair is already flagged for a supervisor."))
+    note = " ".join((note or "").split())
+    if not note:
+        raise InvalidInput(_l("Say in a few words why a supervisor should look at these two "
+                              "cases."), "note")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InvalidInput(_l("Keep the note under %(count)d characters.", count=NOTE_MAX_LENGTH),
+                           "note")
+    low, high = DuplicateDecision.ordered(case.id, other.id)
+    flag = DuplicateFlag(case_id=low, other_case_id=high, note=note, flagged_by_id=actor.id)
+    db.session.add(flag)
+    db.session.flush()
+    return flag
 
 
 def link_same_victim(left: Person, right: Person, actor: Any) -> Victim:
@@ -115,6 +164,10 @@ def merge_cases(duplicate: Case, survivor: Case, actor: Any, *, reason: str | No
     for left, right in pairs:
         link_same_victim(left, right, actor)
     decision = _record(duplicate, survivor, DuplicateOutcome.merged, score, reason, actor)
+    # A merged case is no one's candidate any more: the merge answers its other flags too.
+    for flag in open_flags_of(duplicate):
+        if flag.decision is None:
+            flag.decision = decision
     db.session.flush()
     return decision
 

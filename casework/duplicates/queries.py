@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
-from casework.core.authz import Role
-from casework.duplicates.models import DuplicateDecision
+from casework.auth.models import User
+from casework.core.authz import Action, Role, can
+from casework.duplicates.models import DuplicateDecision, DuplicateFlag
 from casework.extensions import db
 from casework.intake.models.cases import Case
 from casework.intake.models.persons import Person
@@ -61,3 +63,52 @@ def shows_details(user: Any, case: Case, other: Case) -> bool:
     never caseworkers (casework.duplicates.controllers says why). The one rule for the
     comparison page, the case page's section and their templates."""
     return other.office_id == case.office_id or user.role in (Role.supervisor, Role.auditor)
+
+
+def may_decide(user: Any, case: Case, other: Case) -> bool:
+    """Whether the user decides this pair: a supervisor of the case's office who registered
+    neither case (makers never decide their own cases)."""
+    return can(user, Action.decide_duplicate, case) and user.id not in (
+        case.created_by_id, other.created_by_id)
+
+
+def flag_for(case: Case, other: Case) -> DuplicateFlag | None:
+    """The pair's flag, open or cleared."""
+    low, high = DuplicateDecision.ordered(case.id, other.id)
+    return db.session.scalar(
+        select(DuplicateFlag).where(DuplicateFlag.case_id == low, DuplicateFlag.other_case_id == high)
+    )
+
+
+def open_flags_of(case: Case) -> list[DuplicateFlag]:
+    """The flags waiting for a supervisor on pairs including the case, oldest first."""
+    return list(db.session.scalars(
+        select(DuplicateFlag)
+        .where(or_(DuplicateFlag.case_id == case.id, DuplicateFlag.other_case_id == case.id),
+               DuplicateFlag.decision_id.is_(None))
+        .order_by(DuplicateFlag.id)
+    ))
+
+
+def open_flags_in_office(office_id: int) -> list[tuple[DuplicateFlag, Case, Case]]:
+    """The flags waiting for a supervisor on pairs with a case of the office, oldest first,
+    each with its two cases (the office's own first)."""
+    first, second = aliased(Case), aliased(Case)
+    rows = db.session.execute(
+        select(DuplicateFlag, first, second)
+        .join(first, first.id == DuplicateFlag.case_id)
+        .join(second, second.id == DuplicateFlag.other_case_id)
+        .where(DuplicateFlag.decision_id.is_(None),
+               or_(first.office_id == office_id, second.office_id == office_id))
+        .order_by(DuplicateFlag.id)
+    ).all()
+    return [(flag, *((a, b) if a.office_id == office_id else (b, a))) for flag, a, b in rows]
+
+
+def office_supervisors(office_id: int) -> list[User]:
+    """The office's active supervisors, by name: who decides its possible duplicates."""
+    return list(db.session.scalars(
+        select(User).where(and_(User.office_id == office_id, User.role == Role.supervisor,
+                                User.active.is_(True)))
+        .order_by(User.name, User.id)
+    ))

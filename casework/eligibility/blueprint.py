@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from casework.core.authz import Action
 from casework.core.navigation import NavItem, register_navigation
-from casework.eligibility import controllers, lifecycle
+from casework.eligibility import controllers, history, lifecycle
 from casework.eligibility.listeners import connect_listeners
 
 bp = Blueprint("eligibility", __name__)
@@ -16,6 +16,8 @@ register_navigation(
 )
 # Eligibility's rows of the case lifecycle (casework.eligibility.lifecycle).
 lifecycle.register_lifecycle()
+# How the audit trail tells eligibility's events (casework.eligibility.history).
+history.register_history()
 # New evidence and changed incident assessments feed the "to reconsider" queue.
 bp.record_once(lambda state: connect_listeners())
 # The case page links actions that have their own page (see intake.lifecycle.ACTION_PAGES).

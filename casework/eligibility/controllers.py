@@ -21,8 +21,10 @@ from wtforms.fields.choices import SelectChoice
 
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
+from casework.core.bidi import isolated
 from casework.core.dates import (
     local_today,
+    moment_text,
     office_today,
 )
 from casework.core.dates import today as utc_today
@@ -125,11 +127,10 @@ def _refusals(case: Case, *actions: CaseAction) -> dict[CaseAction, list]:
 
 def _stale_message(case: Case) -> str:
     who = case.updated_by.name if case.updated_by else _("someone else")
-    return _("Case %(reference)s was changed by %(name)s at %(when)s after you opened this "
-             "page; it is now at stage “%(stage)s”. Check what changed below, then submit "
-             "again.", reference=case.reference, name=who,
-             when=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
-             stage=STAGE_LABELS[case.stage])
+    return isolated(_("Case %(reference)s was changed by %(name)s at %(when)s after you opened "
+                      "this page; it is now at stage “%(stage)s”. Check what changed below, "
+                      "then submit again."), reference=case.reference, name=who,
+                    when=moment_text(case.updated_at, case), stage=STAGE_LABELS[case.stage])
 
 
 def _refusal_on(form: Any, case: Case) -> Callable[[DomainError], None]:
@@ -504,15 +505,17 @@ def criteria_edit():
     current = current_criteria_version()
     form = CriteriaForm()
     if request.method == "GET":
-        rows = [{"code": c.code, "title": c.title, "guidance": c.guidance}
+        rows = [{"code": c.code, "title_ar": c.title_ar, "title_en": c.title_en,
+                 "guidance_ar": c.guidance_ar, "guidance_en": c.guidance_en}
                 for c in (current.criteria if current is not None else [])]
         form = CriteriaForm(data={"criteria": rows + [{}] * BLANK_ROWS})
     elif form.validate_on_submit():
         items = [
-            operations.CriterionDetails(title=entry.title.data, guidance=entry.guidance.data,
-                                        code=entry.code.data)
-            for entry in form.criteria
-            if (entry.title.data or "").strip() or (entry.code.data or "").strip()
+            operations.CriterionDetails(
+                title_ar=entry.title_ar.data, title_en=entry.title_en.data,
+                guidance_ar=entry.guidance_ar.data, guidance_en=entry.guidance_en.data,
+                code=entry.code.data)
+            for entry in form.criteria if not entry.is_blank()
         ]
         with refusal_shown(on_refusal=lambda error: _attach_criteria_error(form, error)):
             version = operations.publish_criteria(items, current_user, form.note.data)
@@ -526,8 +529,7 @@ def _attach_criteria_error(form: CriteriaForm, error: DomainError) -> None:
     field = error.field or ""
     if field.startswith("criteria-"):
         _, index, name = field.split("-", 2)
-        entries = [e for e in form.criteria
-                   if (e.title.data or "").strip() or (e.code.data or "").strip()]
+        entries = [entry for entry in form.criteria if not entry.is_blank()]
         if index.isdigit() and int(index) < len(entries) and name in entries[int(index)]:
             target = entries[int(index)][name]
             target.errors = [*target.errors, error.message]

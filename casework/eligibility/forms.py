@@ -30,6 +30,7 @@ from casework.core.forms import (
     MultiCheckboxField,
     VersionedForm,
 )
+from casework.core.ids import record_id
 from casework.eligibility.models.decisions import APPEAL_OUTCOME_LABELS, DECISION_OUTCOME_LABELS
 from casework.eligibility.models.reviews import (
     ACTIVITY_KIND_LABELS,
@@ -56,13 +57,14 @@ def findings_form(criteria: Iterable[Any], evidence_choices: list[SelectChoice],
         pass
 
     for criterion in criteria:
+        # The criterion's title heads its card; the radios are its finding.
         setattr(ChecklistForm, f"finding_{criterion.id}", RadioField(
-            criterion.title, choices=_choices(FINDING_LABELS), validate_choice=False,
+            _l("Finding"), choices=_choices(FINDING_LABELS), validate_choice=False,
             validators=[Optional()]))
         setattr(ChecklistForm, f"note_{criterion.id}", TextAreaField(
             _l("Note"), validators=[Optional(), Length(max=TEXT_MAX)]))
         setattr(ChecklistForm, f"evidence_{criterion.id}", MultiCheckboxField(
-            _l("Evidence it rests on"), coerce=int, choices=evidence_choices,
+            _l("Evidence it rests on"), coerce=record_id, choices=evidence_choices,
             validate_choice=False))
     return ChecklistForm(**kwargs)
 
@@ -79,7 +81,7 @@ class ActivityForm(FlaskForm):
            "office's supervisors see it)"))
     summary = TextAreaField(_l("Summary of what was found"),
                             validators=[InputRequired(), Length(max=TEXT_MAX)])
-    evidence = MultiCheckboxField(_l("Linked evidence"), coerce=int, validate_choice=False)
+    evidence = MultiCheckboxField(_l("Linked evidence"), coerce=record_id, validate_choice=False)
 
 
 class RecommendationForm(VersionedForm):
@@ -107,7 +109,7 @@ class AppealForm(VersionedForm):
                              validators=[InputRequired()])
     grounds = TextAreaField(_l("Grounds of the appeal"),
                             validators=[Length(max=TEXT_MAX)])
-    evidence = MultiCheckboxField(_l("New evidence the appeal rests on"), coerce=int,
+    evidence = MultiCheckboxField(_l("New evidence the appeal rests on"), coerce=record_id,
                                   validate_choice=False)
 
 
@@ -123,10 +125,28 @@ class DismissReconsiderationForm(FlaskForm):
                            validators=[Length(max=TEXT_MAX)])
 
 
+# Arabic fields are typed right to left, English ones left to right, whatever the page's
+# language.
+ARABIC_INPUT = {"lang": "ar", "dir": "rtl"}
+ENGLISH_INPUT = {"lang": "en", "dir": "ltr"}
+
+
 class CriterionFields(Form):
+    """One criterion of the checklist form: a title in at least one of the two languages."""
+
     code = StringField(_l("Code (stable across versions)"), validators=[Length(max=40)])
-    title = StringField(_l("Criterion"), validators=[Length(max=300)])
-    guidance = TextAreaField(_l("Guidance for caseworkers"), validators=[Length(max=TEXT_MAX)])
+    title_ar = StringField(_l("Criterion in Arabic"), validators=[Length(max=300)],
+                           render_kw=ARABIC_INPUT)
+    title_en = StringField(_l("Criterion in English"), validators=[Length(max=300)],
+                           render_kw=ENGLISH_INPUT)
+    guidance_ar = TextAreaField(_l("Guidance for caseworkers in Arabic"),
+                                validators=[Length(max=TEXT_MAX)], render_kw=ARABIC_INPUT)
+    guidance_en = TextAreaField(_l("Guidance for caseworkers in English"),
+                                validators=[Length(max=TEXT_MAX)], render_kw=ENGLISH_INPUT)
+
+    def is_blank(self) -> bool:
+        """Whether the row was left empty (and is dropped from the new version)."""
+        return not any((field.data or "").strip() for field in self)
 
 
 class CriteriaForm(FlaskForm):

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from casework.core.authz import Role
-from casework.core.dates import office_today
+from casework.core.dates import date_text, office_today
 from casework.core.lifecycle import Effect, Transition
 from casework.eligibility.models import DecisionOutcome, ReviewReason, ReviewStatus
 from casework.eligibility.rounds import (
@@ -59,6 +59,8 @@ def criteria_published(case: Case, actor: Any) -> Any:
 
 def review_open(case: Case, actor: Any) -> Any:
     review = current_review(case)
+    if review is not None and review.status == ReviewStatus.recommended:
+        return _l("The recommendation is made: it awaits a supervisor's decision.")
     if review is None or review.status != ReviewStatus.open:
         return _l("No review round is open for a recommendation.")
     return None
@@ -103,8 +105,8 @@ def appeal_window_open(case: Case, actor: Any) -> Any:
     last_recording_day = decision.appeal_due_on + timedelta(days=deadline_days("appeal_recording"))
     if office_today(case) > last_recording_day:
         return _l("The appeal window closed on %(date)s, and an appeal lodged in time could be "
-                  "recorded until %(last)s.", date=decision.appeal_due_on.isoformat(),
-                  last=last_recording_day.isoformat())
+                  "recorded until %(last)s.", date=date_text(decision.appeal_due_on),
+                  last=date_text(last_recording_day))
     return None
 
 
@@ -130,6 +132,8 @@ def resolve_reconsideration(case: Case, actor: Any) -> None:
 
 
 DECISION_REQUIREMENTS = (recommendation_awaits_decision, decider_is_not_recommender)
+SUPERVISOR_DECISION = _l("a supervisor's decision on the recommendation")
+APPEAL_DECISION = _l("a decision on the appeal by a supervisor who did not make the first one")
 
 ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
     # Eligibility review: rounds of findings, a recommendation, a supervisor's decision.
@@ -138,6 +142,7 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         roles=CASE_WORKERS,
         preconditions=(criteria_published,),
         effects=(open_review(ReviewReason.first_review),),
+        awaited=_l("the start of the eligibility review"),
     ),
     (CaseStage.reopened, CaseAction.start_review): Transition(
         to=CaseStage.under_review,
@@ -152,12 +157,14 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         roles=frozenset({Role.caseworker}),
         preconditions=(review_open, every_criterion_has_finding),
         reason_required=True,
+        awaited=_l("the caseworker's findings and recommendation"),
     ),
     (CaseStage.under_review, CaseAction.decide_eligible): Transition(
         to=CaseStage.eligible,
         roles=SUPERVISORS,
         preconditions=DECISION_REQUIREMENTS,
         effects=(clear_deadline,),
+        awaited=SUPERVISOR_DECISION,
     ),
     (CaseStage.under_review, CaseAction.decide_ineligible): Transition(
         to=CaseStage.ineligible,
@@ -165,6 +172,7 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         preconditions=DECISION_REQUIREMENTS,
         reason_required=True,
         effects=(clear_deadline,),
+        awaited=SUPERVISOR_DECISION,
     ),
     # Back to the caseworker in a new round; the request becomes a letter to the family.
     (CaseStage.under_review, CaseAction.request_more_information): Transition(
@@ -173,6 +181,7 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         preconditions=DECISION_REQUIREMENTS,
         reason_required=True,
         effects=(open_review(ReviewReason.more_information),),
+        awaited=SUPERVISOR_DECISION,
     ),
     # Appeals: lodged within the window, decided by another supervisor than the decider.
     (CaseStage.ineligible, CaseAction.appeal): Transition(
@@ -188,6 +197,7 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         preconditions=(appeal_decider_is_not_original_decider, criteria_published),
         reason_required=True,
         effects=(open_review(ReviewReason.appeal_upheld), start_deadline("eligibility_decision")),
+        awaited=APPEAL_DECISION,
     ),
     (CaseStage.appeal, CaseAction.dismiss_appeal): Transition(
         to=CaseStage.ineligible,
@@ -195,6 +205,7 @@ ELIGIBILITY_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         preconditions=(appeal_decider_is_not_original_decider,),
         reason_required=True,
         effects=(clear_deadline,),
+        awaited=APPEAL_DECISION,
     ),
     # Reconsideration: earlier decisions stay; the case goes back towards under_review.
     **{

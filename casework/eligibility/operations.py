@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from casework.core.dates import (
+    date_text,
     local_today,
     office_today,
 )
@@ -148,43 +149,85 @@ def _step(case: Case, action: CaseAction, actor: Any, expected_version: int | No
 
 @dataclass
 class CriterionDetails:
-    title: str
-    guidance: str | None = None
-    # Stable across versions; derived from the title when left empty.
+    """A criterion as an admin writes it: its title (in Arabic, in English or both) and
+    guidance in each language."""
+
+    title_en: str | None = None
+    title_ar: str | None = None
+    guidance_en: str | None = None
+    guidance_ar: str | None = None
+    # Stable across versions; derived from the English title when left empty.
     code: str | None = None
 
 
 DEFAULT_CRITERIA = (
     CriterionDetails(
         code="incident_verified",
-        title="The incident is verified by the official assessment or by field investigation",
-        guidance="The incident's official assessment is credible, or a field visit and "
-                 "witness interviews establish that the strike happened where and when the "
-                 "family says.",
+        title_en="The incident is verified by the official assessment or by field "
+                 "investigation",
+        title_ar="الحادثة مثبتة بالتقييم الرسمي أو بالتحقيق الميداني",
+        guidance_en="The incident's official assessment is credible, or a field visit and "
+                    "witness interviews establish that the strike happened where and when the "
+                    "family says.",
+        guidance_ar="التقييم الرسمي للحادثة يعدّها موثوقة، أو تثبت زيارة ميدانية ومقابلات مع "
+                    "الشهود أن الضربة وقعت في المكان والزمان اللذين تذكرهما الأسرة.",
     ),
     CriterionDetails(
         code="relationship_established",
-        title="The claimant's relationship to the victim is established",
-        guidance="Civil-status documents, family booklet, or consistent witness statements.",
+        title_en="The claimant's relationship to the victim is established",
+        title_ar="صلة صاحب المطالبة بالضحية ثابتة",
+        guidance_en="Civil-status documents, family booklet, or consistent witness statements.",
+        guidance_ar="وثائق الأحوال المدنية، أو دفتر العائلة، أو إفادات شهود متسقة.",
     ),
     CriterionDetails(
         code="harm_documented",
-        title="The harm is documented",
-        guidance="Death certificate, medical records, photos or site-visit report of the loss.",
+        title_en="The harm is documented",
+        title_ar="الضرر موثّق",
+        guidance_en="Death certificate, medical records, photos or site-visit report of the "
+                    "loss.",
+        guidance_ar="شهادة وفاة، أو سجلات طبية، أو صور، أو تقرير زيارة للموقع يوثّق الخسارة.",
     ),
     CriterionDetails(
         code="no_unresolved_duplicate",
-        title="No unresolved duplicate claim",
-        guidance="The case's possible duplicates have been checked and decided.",
+        title_en="No unresolved duplicate claim",
+        title_ar="لا توجد مطالبة مكررة لم يُبتّ فيها",
+        guidance_en="The case's possible duplicates have been checked and decided.",
+        guidance_ar="فُحصت الحالات المكررة المحتملة لهذه الحالة وبُتّ فيها.",
     ),
 )
 
 
-def code_from_title(title: str) -> str:
+def code_from_title(title: str) -> str | None:
+    """A code made of the title's Latin letters and digits; None when it has none."""
     code = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:40].rstrip("_")
-    if not code or not code[0].isalpha():
+    if not code:
+        return None
+    if not code[0].isalpha():
         code = f"criterion_{code}"[:40].rstrip("_")
     return code
+
+
+def _criterion(item: CriterionDetails, position: int) -> Criterion:
+    """The criterion of one row of the form, checked; its fields are named after the row."""
+    field_prefix = f"criteria-{position - 1}-"
+    title_ar = _optional_text(item.title_ar, field_prefix + "title_ar", TITLE_MAX)
+    title_en = _optional_text(item.title_en, field_prefix + "title_en", TITLE_MAX)
+    if title_ar is None and title_en is None:
+        raise InvalidInput(_l("Give the criterion a title, in Arabic, in English or both."),
+                           field_prefix + "title_en")
+    code = _text(item.code) or (code_from_title(title_en) if title_en else None)
+    if code is None:
+        raise InvalidInput(_l("Give the criterion a code: it has no English title to make "
+                              "one from."), field_prefix + "code")
+    code = code.lower()
+    if not CODE.match(code):
+        raise InvalidInput(_l("A code is 2 to 40 lower-case letters, digits or _, "
+                              "starting with a letter."), field_prefix + "code")
+    return Criterion(
+        position=position, code=code, title_ar=title_ar, title_en=title_en,
+        guidance_ar=_optional_text(item.guidance_ar, field_prefix + "guidance_ar"),
+        guidance_en=_optional_text(item.guidance_en, field_prefix + "guidance_en"),
+    )
 
 
 def publish_criteria(items: Sequence[CriterionDetails], actor: Any,
@@ -193,21 +236,12 @@ def publish_criteria(items: Sequence[CriterionDetails], actor: Any,
     criteria: list[Criterion] = []
     codes: set[str] = set()
     for position, item in enumerate(items, start=1):
-        field_prefix = f"criteria-{position - 1}-"
-        title = _required_text(item.title, field_prefix + "title",
-                               _l("Give the criterion a title."), TITLE_MAX)
-        code = (_text(item.code) or code_from_title(title)).lower()
-        if not CODE.match(code):
-            raise InvalidInput(_l("A code is 2 to 40 lower-case letters, digits or _, "
-                                  "starting with a letter."), field_prefix + "code")
-        if code in codes:
-            raise InvalidInput(_l("Two criteria have the code “%(code)s”.", code=code),
-                               field_prefix + "code")
-        codes.add(code)
-        criteria.append(Criterion(
-            position=position, code=code, title=title,
-            guidance=_optional_text(item.guidance, field_prefix + "guidance"),
-        ))
+        criterion = _criterion(item, position)
+        if criterion.code in codes:
+            raise InvalidInput(_l("Two criteria have the code “%(code)s”.", code=criterion.code),
+                               f"criteria-{position - 1}-code")
+        codes.add(criterion.code)
+        criteria.append(criterion)
     if not criteria:
         raise InvalidInput(_l("The checklist needs at least one criterion."), "criteria")
     last = db.session.scalar(select(func.max(CriteriaVersion.number))) or 0
@@ -311,7 +345,7 @@ def record_activity(case: Case, details: ActivityDetails, actor: Any) -> ReviewA
     earliest = min((incident.occurred_on for incident in case.incidents), default=None)
     if earliest is not None and details.occurred_on < earliest:
         raise InvalidInput(_l("The date is before the incident (%(date)s).",
-                              date=earliest.isoformat()), "occurred_on")
+                              date=date_text(earliest)), "occurred_on")
     review = current_review(case)
     activity = ReviewActivity(
         case_id=case.id,
@@ -388,7 +422,7 @@ def record_decision_delivery(case: Case, decision: EligibilityDecision, delivere
         raise InvalidInput(_l("This decision is not of this case."), "decision")
     if decision.delivered_on is not None:
         raise Conflict(_l("The delivery of this decision was already recorded (%(date)s).",
-                          date=decision.delivered_on.isoformat()), "delivered_on")
+                          date=date_text(decision.delivered_on)), "delivered_on")
     if delivered_on is None:
         raise InvalidInput(_l("Give the date the family received the decision."),
                            "delivered_on")
@@ -397,7 +431,7 @@ def record_decision_delivery(case: Case, decision: EligibilityDecision, delivere
     decided_on = local_today(case.office.timezone, decision.decided_at)
     if delivered_on < decided_on:
         raise InvalidInput(_l("The decision was made on %(date)s: it cannot have been "
-                              "delivered before.", date=decided_on.isoformat()), "delivered_on")
+                              "delivered before.", date=date_text(decided_on)), "delivered_on")
     decision.delivered_on = delivered_on
     decision.delivery_recorded_by_id = _id(actor)
     decision.delivery_recorded_at = utcnow()
@@ -436,10 +470,10 @@ def lodge_appeal(case: Case, grounds: str | None, lodged_on: date | None,
         raise InvalidInput(_l("The date cannot be in the future."), "lodged_on")
     if lodged_on < decision.delivered_on:
         raise InvalidInput(_l("The decision was delivered on %(date)s: the appeal comes "
-                              "after.", date=decision.delivered_on.isoformat()), "lodged_on")
+                              "after.", date=date_text(decision.delivered_on)), "lodged_on")
     if lodged_on > decision.appeal_due_on:
         raise InvalidInput(_l("The appeal window closed on %(date)s: an appeal lodged after it "
-                              "is late.", date=decision.appeal_due_on.isoformat()), "lodged_on")
+                              "is late.", date=date_text(decision.appeal_due_on)), "lodged_on")
     appeal = Appeal(
         case_id=case.id, decision_id=decision.id, grounds=grounds, lodged_on=lodged_on,
         recorded_by_id=_id(actor), recorded_at=step.at, lodged_transition_id=step.id,

@@ -1,8 +1,10 @@
 from flask import Blueprint
 
-from casework.evidence import controllers
+from casework.evidence import controllers, history
 
 bp = Blueprint("evidence", __name__)
+# How the audit trail tells evidence's events (casework.evidence.history).
+history.register_history()
 
 # Evidence: uploaded, downloaded through this route only, withdrawn (never deleted)
 bp.add_url_rule("/cases/<int:case_id>/evidence/new", "upload", controllers.upload,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from casework.core import signals
 from casework.core.authz import Action, authorize, can, requires
+from casework.core.bidi import isolated
 from casework.core.sections import (
     CaseSection,
     register_case_section,
@@ -123,8 +124,8 @@ def upload(case_id: int):
             evidence = operations.upload_evidence(
                 case, upload_file.stream, upload_file.filename, details, current_user
             )
-            flash(_("Evidence “%(title)s” added to case %(reference)s.",
-                    title=evidence.title, reference=case.reference), "success")
+            flash(isolated(_("Evidence “%(title)s” added to case %(reference)s."),
+                           title=evidence.title, reference=case.reference), "success")
             return redirect(case_page_url(case))
     return render_template(
         "evidence/upload.html", case=case, form=form,
@@ -184,8 +185,8 @@ def withdraw(evidence_id: int):
     if form.validate_on_submit():
         with refusal_shown(form):
             operations.withdraw_evidence(evidence, form.reason.data, current_user)
-            flash(_("Evidence “%(title)s” withdrawn. It stays listed, marked withdrawn.",
-                    title=evidence.title), "success")
+            flash(isolated(_("Evidence “%(title)s” withdrawn. It stays listed, marked withdrawn."),
+                           title=evidence.title), "success")
             return redirect(case_page_url(case))
     return render_template(
         "evidence/withdraw.html", evidence=evidence, case=case, form=form,

@@ -17,6 +17,8 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
+from casework.core.i18n import join_list
+
 # Enough for every signature below; the Ogg page header and an MP4 ftyp box fit easily.
 HEAD_BYTES = 4096
 TEXT_CHUNK = 64 * 1024
@@ -207,4 +209,4 @@ def detect(stream: BinaryIO) -> FileType | None:
 
 def accepted_labels() -> str:
     """The accepted types, for the upload form."""
-    return ", ".join(str(file_type.label) for file_type in ACCEPTED)
+    return join_list(file_type.label for file_type in ACCEPTED)

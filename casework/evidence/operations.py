@@ -24,6 +24,7 @@ from casework.core import signals
 from casework.core.authz import Role
 from casework.core.errors import Conflict, InvalidInput
 from casework.core.models import utcnow
+from casework.core.text import single_line_text
 from casework.core.web import upload_limit
 from casework.evidence.filetypes import (
     accepted_labels,
@@ -70,7 +71,7 @@ class EvidenceDetails:
 def _text(value: str | None, single_line: bool = True) -> str | None:
     value = unicodedata.normalize("NFC", value or "")
     if single_line:
-        value = LINE_BREAKS.sub(" ", value)
+        value = single_line_text(LINE_BREAKS.sub(" ", value))
     value = CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
     return value or None
 

@@ -11,3 +11,4 @@ register_navigation(NavItem(_l("Home"), "home.home", Action.view_home, order=0, 
 bp.add_url_rule("/", "home", controllers.home)
 bp.add_url_rule("/healthz", "healthz", controllers.healthz)
 bp.add_url_rule("/language", "set_language", controllers.set_language, methods=["POST"])
+bp.add_url_rule("/favicon.ico", "favicon", controllers.favicon)

@@ -1,8 +1,18 @@
-"""Each role's home page, the health check and the language switch."""
+"""Each role's home page, the health check, the language switch and the site icon."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,3 +54,10 @@ def set_language():
         secure=request.is_secure,
     )
     return response
+
+
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on every site; answer it instead of a 404 per page."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=ONE_YEAR)

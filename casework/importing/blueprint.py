@@ -10,6 +10,8 @@ register_navigation(NavItem(_l("Import"), "importing.upload", Action.import_case
 
 # Import of cases from CSV (supervisors, into their own office)
 bp.add_url_rule("/cases/import", "upload", controllers.import_upload, methods=["GET", "POST"])
+bp.add_url_rule("/cases/import/template.csv", "template", controllers.import_template)
+bp.add_url_rule("/cases/import/sample.csv", "sample", controllers.import_sample)
 bp.add_url_rule("/cases/import/<token>", "result", controllers.import_result)
 bp.add_url_rule("/cases/import/<token>/run", "confirm", controllers.import_confirm,
                 methods=["POST"])

@@ -7,9 +7,20 @@ shows that the file is waiting until the job has written its report.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,11 +38,15 @@ from casework.importing.jobs import (
     load_upload,
     run_import_job,
     save_upload,
+    settle_abandoned,
 )
 from casework.importing.operations import (
     COLUMNS,
     RECORD_KINDS,
 )
+
+# The format's sample, at the top of the project (README and docs/import-format.md).
+SAMPLE_FILE = "sample_cases.csv"
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,7 @@ def import_upload():
 
 @requires(Action.import_cases)
 def import_result(token: str):
-    upload = _upload(token)
+    upload = settle_abandoned(_upload(token))
     return render_template(
         "importing/result.html", upload=upload, report=upload.result,
         waiting=upload.status == QUEUED, done=upload.status == DONE,
@@ -94,3 +109,23 @@ def import_confirm(token: str):
         return redirect(url_for("importing.result", token=upload.token))
     _start(upload, dry_run=False)
     return redirect(url_for("importing.result", token=upload.token))
+
+
+@requires(Action.import_cases)
+def import_template():
+    """A blank file with the header row, ready for a spreadsheet (UTF-8 with its mark, so
+    that spreadsheets read Arabic right)."""
+    authorize(Action.import_cases)
+    header = ",".join(column.name for column in COLUMNS) + "\r\n"
+    return Response(codecs.BOM_UTF8 + header.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             "attachment; filename=casework-import-template.csv"})
+
+
+@requires(Action.import_cases)
+def import_sample():
+    """The sample file of the format (fictional households), which imports cleanly into
+    the demo data."""
+    authorize(Action.import_cases)
+    return send_from_directory(Path(current_app.root_path).parent, SAMPLE_FILE,
+                               mimetype="text/csv", as_attachment=True)

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from casework.audit.context import acting_as
 from casework.auth.models import Office, User
 from casework.core.authz import Role
+from casework.core.jobs import job_given_up
 from casework.core.models import utcnow
 from casework.core.transaction import unit_of_work
 from casework.extensions import db
@@ -96,6 +97,17 @@ def load_upload(token: str) -> ImportUpload | None:
     if not path.exists():
         return None
     return ImportUpload(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def settle_abandoned(upload: ImportUpload) -> ImportUpload:
+    """Mark a queued upload failed once its job will never finish (a worker killed in the
+    middle of it, see casework.core.jobs.job_given_up), so that its page says so and the
+    file can be uploaded again. Nothing of it was imported: the import commits once, at
+    its end, and a worker that dies takes its open transaction with it."""
+    if upload.status == QUEUED and upload.job_id is not None and job_given_up(upload.job_id):
+        upload.status, upload.report = FAILED, None
+        upload.save()
+    return upload
 
 
 @contextlib.contextmanager

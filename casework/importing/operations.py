@@ -30,6 +30,7 @@ from sqlalchemy import select
 from casework.auth.models import Office, User
 from casework.core.authz import Role
 from casework.core.errors import DomainError
+from casework.core.i18n import join_list
 from casework.core.models import utcnow
 from casework.duplicates.candidates import find_duplicate_candidates
 from casework.extensions import db
@@ -250,7 +251,8 @@ class FileUnreadable(Exception):
 
 
 def _text_lines(stream: IO[bytes]) -> Iterator[str]:
-    """The file's lines as text, checking UTF-8 (a BOM is allowed) line by line."""
+    """The file's lines as text, checking UTF-8 (a BOM is allowed) line by line; a UTF-16
+    file and a binary one are named as such."""
     offset, line_number = 0, 0
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 1)
@@ -261,6 +263,16 @@ def _text_lines(stream: IO[bytes]) -> Iterator[str]:
             raise FileUnreadable(ImportProblem(0, None, _(
                 "Line %(line)d is longer than %(size)d bytes: this is not a CSV file of records.",
                 line=line_number, size=MAX_LINE_BYTES)))
+        if line_number == 1 and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise FileUnreadable(ImportProblem(1, None, _(
+                "The file is saved as UTF-16 (“Unicode text”), not UTF-8. In the spreadsheet "
+                "choose “Save as: CSV UTF-8” and import that file.")))
+        if b"\x00" in raw:
+            # Valid UTF-8, but never in a CSV text: UTF-16 without its mark, or a binary file.
+            raise FileUnreadable(ImportProblem(line_number, None, _(
+                "Line %(line)d contains null bytes: this is not a CSV text file (it may be a "
+                "spreadsheet file such as .xlsx, or text saved as UTF-16). In the spreadsheet "
+                "choose “Save as: CSV UTF-8” and import that file.", line=line_number)))
         start = 0
         if line_number == 1 and raw.startswith(codecs.BOM_UTF8):
             start = len(codecs.BOM_UTF8)
@@ -299,7 +311,7 @@ def read_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
         if unknown:
             raise FileUnreadable(ImportProblem(1, unknown[0], _(
                 "Unknown column “%(name)s”. The columns are: %(columns)s.",
-                name=unknown[0], columns=", ".join(COLUMNS_BY_NAME))))
+                name=unknown[0], columns=join_list(COLUMNS_BY_NAME))))
         repeated = sorted({name for name in names if name and names.count(name) > 1})
         if repeated:
             raise FileUnreadable(ImportProblem(1, repeated[0], _(
@@ -409,7 +421,7 @@ def _choice(enum_class: type) -> Callable[[str], Any]:
             return enum_class(value.lower())
         except ValueError as error:
             raise CellError(_("Unknown value “%(value)s”; use one of: %(values)s.",
-                              value=value, values=", ".join(e.value for e in enum_class))) from error
+                              value=value, values=join_list(e.value for e in enum_class))) from error
 
     return read
 
@@ -669,7 +681,7 @@ class FileChecker:
         reader = RowReader(row, values, self.report)
         kind = values.get("record", "").lower()
         if kind not in RECORD_KINDS:
-            reader.problem("record", _("Write one of: %(kinds)s.", kinds=", ".join(RECORD_KINDS)))
+            reader.problem("record", _("Write one of: %(kinds)s.", kinds=join_list(RECORD_KINDS)))
             return None
         self._check_columns(reader, kind)
         if kind == INCIDENT:
@@ -782,7 +794,7 @@ class FileChecker:
             reader.problem("incident_reference", _(
                 "%(reference)s is not one of this case's incidents (%(incidents)s).",
                 reference=reference,
-                incidents=", ".join(household.incidents) or _("none")))
+                incidents=join_list(household.incidents) or _("none")))
             return None
         return list(household.incidents).index(reference) + 1
 
@@ -1009,7 +1021,7 @@ def format_report(report: ImportReport) -> str:
         lines.append(_("%(num)d problem(s): nothing was imported.", num=report.problem_count))
     elif report.imported:
         for case in report.imported_cases:
-            duplicates = ", ".join(case.duplicate_candidates)
+            duplicates = join_list(case.duplicate_candidates)
             lines.append(f"{case.case_key} -> {case.reference}"
                          + (" " + _("(possible duplicate of %(cases)s)", cases=duplicates)
                             if duplicates else ""))

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from casework.core.authz import Action
 from casework.core.navigation import NavItem, register_navigation
+from casework.intake import history
 from casework.intake.controllers import cases, household, incidents
 from casework.intake.controllers.common import TEMPLATE_HELPERS
 
@@ -12,6 +13,9 @@ register_navigation(
     NavItem(_l("New case"), "intake.case_new", Action.create_case, order=30),
     NavItem(_l("Incidents"), "intake.incidents", Action.view_incident, order=40),
 )
+
+# How the audit trail tells intake's events (casework.intake.history).
+history.register_history()
 
 # The case's labels (stage, harm, priority...), for every domain's templates.
 for name, helper in TEMPLATE_HELPERS.items():

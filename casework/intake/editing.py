@@ -70,7 +70,11 @@ def touch_case(case: Case, actor: Any) -> None:
 
 
 def flush_case(case: Case) -> None:
-    """Flush; a concurrent save that won the race turns into StaleRecord."""
+    """Flush; a concurrent save that won the race turns into StaleRecord.
+
+    Called once, after every change of the operation, so that a saved edit bumps the
+    version once: an operation reads what it needs before changing anything, since a
+    lazy load after a change autoflushes it (another UPDATE, another version)."""
     reference = case.reference  # read now: after a failed flush the session is unusable
     try:
         db.session.flush()

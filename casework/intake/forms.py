@@ -17,7 +17,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -35,6 +34,7 @@ from casework.core.forms import (
     choices_of,
     optional_int,
 )
+from casework.core.ids import record_id
 from casework.core.money import amount_text
 from casework.intake.editing import TrackedField
 from casework.intake.models.cases import (
@@ -133,7 +133,9 @@ class PersonForm(VersionedForm):
 
 
 class CaseForm(VersionedForm):
-    incident_ids = SelectMultipleField(_l("Incidents"), coerce=int, validate_choice=False)
+    # Checkboxes in a list that scrolls, not a multiple select: ticking several needs no
+    # Ctrl-click and no script. The operations check that each incident exists.
+    incident_ids = MultiCheckboxField(_l("Incidents"), coerce=record_id, validate_choice=False)
     contact_phone = StringField(_l("Phone"), validators=[Length(max=40)])
     contact_email = StringField(_l("Email"), validators=[Length(max=254)])
     contact_notes = StringField(_l("Other ways to reach the family"),

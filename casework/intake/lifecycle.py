@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from casework.core.authz import Role
 from casework.core.dates import office_today
+from casework.core.i18n import join_list
 from casework.core.lifecycle import Effect, Lifecycle, Offer, Transition
 from casework.core.models import utcnow
 from casework.extensions import db
@@ -109,7 +110,7 @@ def victims_linked_to_incidents(case: Case, actor: Any) -> Any:
     unlinked = [p for p in case.persons if p.harm in VICTIM_HARMS and p.incident_id is None]
     if unlinked:
         return _l("Say in which incident each victim was harmed (%(names)s).",
-                  names=", ".join(p.display_name for p in unlinked))
+                  names=join_list(p.display_name for p in unlinked))
     return None
 
 
@@ -172,6 +173,7 @@ INTAKE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
         roles=CASE_WORKERS,
         preconditions=REGISTRATION_REQUIREMENTS,
         effects=(mark_registered, start_deadline("eligibility_decision")),
+        awaited=_l("the caseworker's registration of the case"),
     ),
     **{
         (stage, CaseAction.withdraw): Transition(
@@ -179,6 +181,7 @@ INTAKE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
             roles=CASE_WORKERS,
             reason_required=True,
             effects=(clear_deadline,),
+            aside=True,
         )
         for stage in sorted(OPEN_STAGES)
     },
@@ -189,6 +192,7 @@ INTAKE_TRANSITIONS: dict[tuple[CaseStage, CaseAction], Transition] = {
             roles=SUPERVISORS,
             reason_required=True,
             effects=(clear_deadline,),
+            awaited=_l("a supervisor's decision to close the case"),
         )
         for stage in CLOSABLE_STAGES
     },

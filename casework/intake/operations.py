@@ -21,8 +21,10 @@ from casework.core import signals
 from casework.core.authz import Role
 from casework.core.dates import today
 from casework.core.errors import Conflict, InvalidInput
+from casework.core.i18n import join_list
 from casework.core.lifecycle import StaleRecord
 from casework.core.models import utcnow
+from casework.core.text import single_line_text
 from casework.extensions import db
 from casework.intake.editing import check_case_version, flush_case, touch_case
 from casework.intake.lifecycle import deadline_days
@@ -74,7 +76,10 @@ from casework.intake.vulnerability import derive_flags, derive_priority
 
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
-    return value or None
+    # Nothing but invisible characters is no value, as the validation judged it: stored as
+    # "" once the column drops them (casework.core.text), it would break the constraints
+    # that tie a value to its currency, or a consent date to its text's version.
+    return value if single_line_text(value).strip() else None
 
 
 # Incidents
@@ -142,12 +147,22 @@ def add_party(incident: Incident, name: str, role: PartyRole | str) -> IncidentP
         raise Conflict(_l("%(name)s is already recorded in this role.", name=name), "name")
     party = IncidentParty(name=name, role=role)
     incident.parties.append(party)
+    _part_changed(incident)
     db.session.flush()
     return party
 
 
+def _part_changed(incident: Incident) -> None:
+    """A party or reference added or removed changes the incident itself: it is stamped, so
+    that the incident's history (its page, read from the audit trail) finds the change and
+    its office sees who made it, and an edit form opened before it is refused as stale."""
+    incident.updated_at = utcnow()
+
+
 def remove_party(party: IncidentParty) -> None:
-    party.incident.parties.remove(party)
+    incident = party.incident
+    incident.parties.remove(party)
+    _part_changed(incident)
     db.session.flush()
 
 
@@ -157,12 +172,15 @@ def add_external_reference(incident: Incident, source: str, identifier: str | No
     reference = ExternalReference(source=source.strip(), identifier=_clean(identifier),
                                   url=_clean(url))
     incident.external_references.append(reference)
+    _part_changed(incident)
     db.session.flush()
     return reference
 
 
 def remove_external_reference(reference: ExternalReference) -> None:
-    reference.incident.external_references.remove(reference)
+    incident = reference.incident
+    incident.external_references.remove(reference)
+    _part_changed(incident)
     db.session.flush()
 
 
@@ -203,8 +221,8 @@ def _incidents_by_id(incident_ids: Iterable[int]) -> list[Incident]:
     missing = sorted(set(wanted) - {incident.id for incident in found})
     if missing:
         raise InvalidInput(
-            _l("Unknown incident: #%(ids)s. Choose incidents from the list.",
-               ids=", #".join(str(i) for i in missing)), "incident_ids")
+            _l("Unknown incident: %(ids)s. Choose incidents from the list.",
+               ids=join_list(f"#{i}" for i in missing)), "incident_ids")
     return sorted(found, key=lambda incident: (incident.occurred_on, incident.id))
 
 
@@ -296,8 +314,10 @@ def update_case(case: Case, details: CaseDetails, incident_ids: Iterable[int], a
             raise InvalidInput(
                 _l("An incident still linked to a household member or a loss cannot be "
                    "removed; change them first."), "incident_ids")
-    _apply_case_details(case, details, actor)
+    # Read before changing anything: a lazy load after a change would autoflush it, an
+    # UPDATE of its own (a second version) and a stale write outside flush_case.
     current = {link.incident_id: link for link in case.incident_links}
+    _apply_case_details(case, details, actor)
     for incident_id, link in current.items():
         if incident_id not in kept:
             case.incident_links.remove(link)

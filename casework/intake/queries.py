@@ -14,11 +14,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select, text, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from casework.auth.models import User
+from casework.auth.models import Office, User
 from casework.core.authz import Role
+from casework.core.dates import date_text
+from casework.core.i18n import join_list
+from casework.core.ids import id_from_text
 from casework.core.pagination import KeysetPage, SortKey, page_by_keys
 from casework.extensions import db
-from casework.intake.models.cases import Case, CaseIncident, CaseStage, Priority
+from casework.intake.models.cases import FINAL_STAGES, Case, CaseIncident, CaseStage, Priority
 from casework.intake.models.incidents import Credibility, Incident
 from casework.intake.models.persons import ADULT_AGE, Harm, Person, Relationship, age_on
 
@@ -51,9 +54,15 @@ class Total:
     at_least: bool = False
 
 
+# Which cases a list shows when no stage is chosen: the active ones; the others on asking.
+ACTIVE, ANY_STAGE, FINAL = "", "any", "final"
+
+
 @dataclass
 class CaseFilters:
     stage: CaseStage | None = None
+    # ACTIVE (not closed, merged or withdrawn), ANY_STAGE or FINAL, when no stage is chosen.
+    showing: str = ACTIVE
     incident: Incident | None = None
     # "" anyone, "me", "none" (unassigned), or a caseworker's id.
     assigned: str = ""
@@ -65,7 +74,7 @@ class CaseFilters:
     def query_args(self) -> dict[str, str]:
         """The filters as URL parameters, for the next-page link."""
         args = {
-            "stage": self.stage.value if self.stage else "",
+            "stage": self.stage.value if self.stage else self.showing,
             "incident": self.incident.reference if self.incident else "",
             "assigned": self.assigned,
             "priority": str(int(self.priority)) if self.priority else "",
@@ -79,7 +88,9 @@ def parse_case_filters(args: Mapping[str, str]) -> CaseFilters:
     """Filters from the query string; each malformed one is named in `errors`."""
     filters = CaseFilters()
     stage = args.get("stage", "").strip()
-    if stage:
+    if stage in (ANY_STAGE, FINAL):
+        filters.showing = stage
+    elif stage:
         try:
             filters.stage = CaseStage(stage)
         except ValueError:
@@ -93,7 +104,7 @@ def parse_case_filters(args: Mapping[str, str]) -> CaseFilters:
             filters.errors.append(_("No incident has the reference “%(value)s”.",
                                      value=reference))
     assigned = args.get("assigned", "").strip()
-    if assigned in ("", "me", "none") or assigned.isdigit():
+    if assigned in ("", "me", "none") or id_from_text(assigned) is not None:
         filters.assigned = assigned
     else:
         filters.errors.append(_("Unknown caseworker “%(value)s”.", value=assigned))
@@ -128,6 +139,10 @@ def _conditions(user: Any, filters: CaseFilters, today: date) -> list[Any]:
         return [false()]
     if filters.stage is not None:
         conditions.append(Case.stage == filters.stage)
+    elif filters.showing == ACTIVE:
+        conditions.append(Case.stage.not_in(sorted(FINAL_STAGES)))
+    elif filters.showing == FINAL:
+        conditions.append(Case.stage.in_(sorted(FINAL_STAGES)))
     if filters.incident is not None:
         conditions.append(Case.id.in_(
             select(CaseIncident.case_id).where(CaseIncident.incident_id == filters.incident.id)
@@ -234,6 +249,15 @@ class IncidentTotals:
     children_missing: int = 0
 
 
+def entering_office(incident: Incident) -> str | None:
+    """The code of the office whose user entered the incident (None: imported by a command,
+    or entered by someone of no office)."""
+    if incident.created_by_id is None:
+        return None
+    return db.session.scalar(select(Office.code).join(User, User.office_id == Office.id)
+                             .where(User.id == incident.created_by_id))
+
+
 def incident_totals(incident: Incident) -> IncidentTotals:
     """Persons harmed in the incident across every office's cases (merged duplicates
     excluded), and children among them (under 18 on the day of the incident)."""
@@ -312,7 +336,8 @@ def incident_choices() -> list[tuple[int, str]]:
                Incident.city).order_by(Incident.occurred_on.desc(), Incident.id.desc())
     )
     return [
-        (row.id, f"{row.reference} — {row.occurred_on.isoformat()}, "
-                 f"{', '.join(p for p in (row.neighbourhood, row.city) if p)}")
+        (row.id, f"{row.reference} — "
+                 + join_list(p for p in (date_text(row.occurred_on), row.neighbourhood, row.city)
+                             if p))
         for row in rows
     ]

@@ -15,8 +15,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from casework.core.dates import date_text
 from casework.core.errors import InvalidInput
 from casework.core.money import MAX_MINOR_UNITS, MINOR_UNIT_DIGITS
+from casework.core.text import single_line_text
 from casework.intake.models.cases import DeliveryChannel, Language, VulnerabilityFlag
 from casework.intake.models.incidents import Credibility, PartyRole, Weapon
 from casework.intake.models.losses import LossKind
@@ -50,7 +52,8 @@ def _enum_value(enum_class: type, value: Any, field_name: str, problems: list) -
 
 
 def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
+    # Checked as it will be stored: without bidirectional controls (casework.core.text).
+    value = single_line_text(value or "").strip()
     return value or None
 
 
@@ -83,7 +86,7 @@ def incident_problems(details: IncidentDetails, today: date) -> list[InvalidInpu
     elif details.occurred_on < EARLIEST_INCIDENT_DATE:
         problems.append(InvalidInput(
             _l("The incident date is before %(date)s; check the year.",
-               date=EARLIEST_INCIDENT_DATE.isoformat()), "occurred_on"))
+               date=date_text(EARLIEST_INCIDENT_DATE)), "occurred_on"))
     if not _clean(details.city):
         problems.append(InvalidInput(_l("Give the city or town."), "city"))
     _enum_value(Weapon, details.weapon, "weapon", problems)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -51,7 +52,8 @@ REVIEW_REASON_LABELS = {
     ReviewReason.first_review: _l("First review"),
     ReviewReason.more_information: _l("More information requested"),
     ReviewReason.appeal_upheld: _l("Appeal upheld: reviewed again"),
-    ReviewReason.reopened: _l("Reopened"),
+    # Why a round opened: the case was reopened (not the round, nor an incident assessment).
+    ReviewReason.reopened: lazy_pgettext("review round reason", "Reopened"),
 }
 
 

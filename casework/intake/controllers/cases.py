@@ -13,6 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from casework.auth.models import User
 from casework.core import signals
 from casework.core.authz import Action, Role, authorize, can, requires
+from casework.core.bidi import isolated
+from casework.core.dates import moment_text, office_date_text
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import (
     EditRefusal,
@@ -42,9 +44,9 @@ from casework.intake.forms import (
 from casework.intake.lifecycle import (
     ACTION_LABELS,
     ACTION_PAGES,
+    CASE_LIFECYCLE,
     CaseAction,
     apply_case_transition,
-    case_offers,
 )
 from casework.intake.models.cases import STAGE_LABELS, Case, VulnerabilityFlag
 from casework.intake.models.persons import Relationship
@@ -139,7 +141,7 @@ def case_new():
                 office, current_user, _case_details(form), form.incident_ids.data or [],
                 assignee=assignee, head=person_details(form.head, Relationship.head.value),
             )
-            flash(_("Case %(reference)s opened.", reference=case.reference), "success")
+            flash(isolated(_("Case %(reference)s opened."), reference=case.reference), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
     return render("case_new.html", form=form, choose_assignee=choose_assignee)
 
@@ -156,8 +158,9 @@ def _show_new_case_error(form: NewCaseForm, error: DomainError) -> None:
 def case_page(case_id: int):
     case = load_case(case_id, Action.view_case, full=True)
     signals.case_opened.send(current_app._get_current_object(), case=case)
-    offers = case_offers(case, current_user) if can(current_user, Action.transition_case,
-                                                     case) else []
+    acts = can(current_user, Action.transition_case, case)
+    # What happens next and who does it; a reader who may not act sees what the case awaits.
+    steps = CASE_LIFECYCLE.next_steps(case, current_user if acts else None)
     transition_form = TransitionForm(formdata=None)
     transition_form.version.data = case.version
     assign_form = None
@@ -167,11 +170,12 @@ def case_page(case_id: int):
         assign_form.version.data = case.version
     can_edit = can(current_user, Action.edit_case, case)
     return render(
-        "case_page.html", case=case, offers=offers, transition_form=transition_form,
+        "case_page.html", case=case, steps=steps, transition_form=transition_form,
         assign_form=assign_form, sections=sections_for(case, current_user),
         incidents_by_id={incident.id: incident for incident in case.incidents},
         can_edit=can_edit, can_remove=can_edit and operations.entries_removable(case),
         today=user_today(),
+        stage_since=office_date_text(case.stage_changed_at, case.office.timezone),
     )
 
 
@@ -191,7 +195,7 @@ def case_edit(case_id: int):
         with refusal_shown(form, on_refusal=refusal):
             operations.update_case(case, _case_details(form), form.incident_ids.data or [],
                                    current_user, form.version.data)
-            flash(_("Case %(reference)s saved.", reference=case.reference), "success")
+            flash(isolated(_("Case %(reference)s saved."), reference=case.reference), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
     return render("case_form.html", form=form, case=case, conflict=refusal.conflict)
 
@@ -208,8 +212,8 @@ def case_assign(case_id: int):
         with refusal_shown(form, on_refusal=refusal):
             assignee = _user_or_error(form.assigned_to.data, "assigned_to")
             operations.assign_case(case, assignee, current_user, form.version.data)
-            flash(_("Case %(reference)s assigned to %(name)s.", reference=case.reference,
-                    name=assignee.name), "success")
+            flash(isolated(_("Case %(reference)s assigned to %(name)s."), reference=case.reference,
+                           name=assignee.name), "success")
             return redirect(url_for("intake.case_page", case_id=case.id))
     return render("case_assign.html", form=form, case=case, conflict=refusal.conflict)
 
@@ -231,8 +235,8 @@ def case_transition(case_id: int, action: str):
     with refusal_shown(on_refusal=lambda error: _transition_refused(case, error)):
         apply_case_transition(case, case_action, current_user,
                               expected_version=form.version.data, reason=form.reason.data)
-        flash(_("Case %(reference)s is now at stage “%(stage)s”.", reference=case.reference,
-                stage=STAGE_LABELS[case.stage]), "success")
+        flash(isolated(_("Case %(reference)s is now at stage “%(stage)s”."),
+                       reference=case.reference, stage=STAGE_LABELS[case.stage]), "success")
         return redirect(url_for("intake.case_page", case_id=case.id))
 
 
@@ -242,11 +246,11 @@ def _transition_refused(case: Case, error: DomainError) -> NoReturn:
     error is flashed on the case page."""
     if isinstance(error, StaleRecord):
         who = case.updated_by.name if case.updated_by else _("someone else")
-        abort(409, description=_(
+        abort(409, description=isolated(_(
             "Case %(reference)s was changed by %(name)s at %(when)s after you opened it; "
-            "it is now at stage “%(stage)s”. Reload the case and try again.",
+            "it is now at stage “%(stage)s”. Reload the case and try again."),
             reference=case.reference, name=who,
-            when=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"), stage=STAGE_LABELS[case.stage]))
+            when=moment_text(case.updated_at, case), stage=STAGE_LABELS[case.stage]))
     if isinstance(error, TransitionRefused):
         abort(409, description=str(error.message))
     flash(str(error.message), "danger")

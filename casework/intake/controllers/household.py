@@ -15,6 +15,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from casework.core.authz import Action, requires
+from casework.core.bidi import isolated
+from casework.core.dates import date_text
 from casework.core.errors import DomainError, InvalidInput
 from casework.core.forms import (
     EditRefusal,
@@ -48,7 +50,7 @@ from casework.intake.validation import LossDetails
 
 def _incident_choices(case: Case) -> list[SelectChoice]:
     return [blank_choice()] + choices_of(
-        (i.id, f"{i.reference} — {i.occurred_on.isoformat()}") for i in case.incidents)
+        (i.id, f"{i.reference} — {date_text(i.occurred_on)}") for i in case.incidents)
 
 
 def _owned(model: type, case: Case, item_id: int):
@@ -105,7 +107,7 @@ def _person_form(case: Case, person: Person | None):
                 operations.add_person(case, details, current_user, form.version.data)
             else:
                 operations.update_person(person, details, current_user, form.version.data)
-            flash(_("Household of case %(reference)s saved.", reference=case.reference),
+            flash(isolated(_("Household of case %(reference)s saved."), reference=case.reference),
                   "success")
             return _back_to(case)
     return render("person_form.html", form=form, case=case, person=person,
@@ -170,7 +172,8 @@ def _loss_form(case: Case, loss: Loss | None):
                 operations.add_loss(case, details, current_user, form.version.data)
             else:
                 operations.update_loss(loss, details, current_user, form.version.data)
-            flash(_("Losses of case %(reference)s saved.", reference=case.reference), "success")
+            flash(isolated(_("Losses of case %(reference)s saved."), reference=case.reference),
+                  "success")
             return _back_to(case)
     return render("loss_form.html", form=form, case=case, loss=loss, conflict=refusal.conflict)
 

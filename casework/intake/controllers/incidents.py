@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.core.authz import Action, authorize, can, requires
+from casework.core.bidi import isolated
 from casework.core.forms import EditRefusal
 from casework.core.transaction import refusal_shown
 from casework.extensions import db
@@ -27,6 +28,10 @@ from casework.intake.forms import (
 )
 from casework.intake.models.incidents import ExternalReference, Incident, IncidentParty
 from casework.intake.validation import IncidentDetails
+
+# An incident's parts whose changes its history lists with the incident's own (the audit
+# trail finds them by the request that also stamped the incident).
+INCIDENT_PARTS = ("incident_parties", "incident_external_references", "credibility_assessments")
 
 
 def _load(incident_id: int, action: Action, *, full: bool = False) -> Incident:
@@ -74,7 +79,7 @@ def incident_new():
     if form.validate_on_submit():
         with refusal_shown(form):
             incident = operations.create_incident(_details(form), current_user)
-            flash(_("Incident %(reference)s recorded.", reference=incident.reference),
+            flash(isolated(_("Incident %(reference)s recorded."), reference=incident.reference),
                   "success")
             return _to_page(incident)
     return render("incident_form.html", form=form, incident=None, conflict=None)
@@ -91,6 +96,7 @@ def incident_page(incident_id: int):
         assessment_form=AssessmentForm(formdata=None),
         can_manage=can(current_user, Action.manage_incident, incident),
         can_assess=can(current_user, Action.assess_incident, incident), today=user_today(),
+        entering_office=queries.entering_office(incident), history_parts=INCIDENT_PARTS,
     )
 
 
@@ -106,7 +112,8 @@ def incident_edit(incident_id: int):
         with refusal_shown(form, on_refusal=refusal):
             operations.update_incident(incident, _details(form), current_user,
                                        form.version.data)
-            flash(_("Incident %(reference)s saved.", reference=incident.reference), "success")
+            flash(isolated(_("Incident %(reference)s saved."), reference=incident.reference),
+                  "success")
             return _to_page(incident)
     return render("incident_form.html", form=form, incident=incident,
                   conflict=refusal.conflict)
@@ -127,6 +134,7 @@ def _small_form_page(incident: Incident, **forms):
         cases=queries.incident_cases(current_user, incident, None),
         can_manage=can(current_user, Action.manage_incident, incident),
         can_assess=can(current_user, Action.assess_incident, incident), today=user_today(),
+        entering_office=queries.entering_office(incident), history_parts=INCIDENT_PARTS,
         **context,
     )
 

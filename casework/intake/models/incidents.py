@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.core.i18n import join_list
 from casework.core.models import UTCDateTime, string_enum, utcnow
 from casework.extensions import db
 
@@ -123,7 +124,7 @@ class Incident(SharedRecord, db.Model):
 
     @property
     def place(self) -> str:
-        return ", ".join(part for part in (self.neighbourhood, self.city) if part)
+        return join_list(part for part in (self.neighbourhood, self.city) if part)
 
     def __repr__(self) -> str:
         return f"<Incident {self.reference}>"
