@@ -1,25 +1,32 @@
 """Mutation testing: do the tests notice when the code they protect is changed?
 
 A small, deterministic AST driver (issue 10, "Tests that do not yet guard what they
-protect"). For each target module it makes one change at a time (a comparison flipped,
-`and`/`or` swapped, a `not` removed, a constant altered, an arithmetic operator swapped,
-a statement replaced by `pass`, a returned value replaced by None), runs that module's
-tests against the change, and counts the changes no test noticed. A survivor is then run
-against the whole suite (and on PostgreSQL too when TEST_DATABASE_URL is set): only a
-change the whole suite misses is reported as surviving.
+protect"). For each target module it makes one change at a time (a comparison negated or
+its boundary moved, `and`/`or` swapped, a `not` or a minus removed, a constant altered, an
+arithmetic operator swapped, a statement replaced by `pass`, a returned value replaced by
+None), runs that module's tests against the change (stopping at the first failure), and
+counts the changes no test noticed. A survivor is then run against the module's tests on
+PostgreSQL (when TEST_DATABASE_URL is set), the whole suite, and the whole suite on
+PostgreSQL: only a change all of them miss survives. Survivors reviewed and accepted
+(REVIEWED below, each with its reason) are listed apart and skip those re-runs unless
+--rerun-reviewed is given; they still count against the score.
 
 The mutants never touch the working tree: the repository is copied to a private
 directory (one copy per parallel job), the mutated file is written into the copy, and
-pytest runs there with the copy first on the import path (checked before any mutant
-runs). Usage (also `make mutation`; `MUTATION_ARGS=...` passes options):
+pytest runs there with the copy first on the import path; every run checks that casework
+was imported from its copy. Each job keeps a test server in its copy that imports the
+libraries once and forks a child per run (a run then costs about half the CPU).
 
-    .venv/bin/python tests/mutation.py                  # every module, survivors re-run
+    .venv/bin/python tests/mutation.py                  # every module (also `make mutation`)
     .venv/bin/python tests/mutation.py money authz      # some modules
-    .venv/bin/python tests/mutation.py --list money     # the mutants, without running
+    .venv/bin/python tests/mutation.py --list money     # the mutants, without running them
     .venv/bin/python tests/mutation.py --mutant money-12 --show   # one mutant's change
+    .venv/bin/python tests/mutation.py --mutant money-12          # run one (or several)
 
-It is not a test module (pytest collects test_*.py only) and takes minutes, so CI does
-not run it. It exits 1 when a module kills fewer than --threshold of its mutants.
+`make mutation MUTATION_ARGS="..."` passes options. Mutant numbers are stable while the
+module's source does not change. The script is not a test module (pytest collects
+test_*.py only) and takes long, so CI does not run it. It exits 1 when a module kills
+fewer than --threshold (90%) of its mutants.
 """
 
 from __future__ import annotations
@@ -99,7 +106,7 @@ _SQLITE_FAST_PATH = (
     "datetime.fromisoformat, which gives the same canonical time for every value SQLite stores")
 _NO_RETURN_VALUE = "the function's last statement: without it the function returns None all the same"
 _TIME_CONDITION = 'canonical_time_text: if len(value) == 26 and value[10] == " " and value[19] == ".":'
-EQUIVALENT: dict[tuple[str, str, str], str] = {
+REVIEWED: dict[tuple[str, str, str], str] = {
     ("money", 'parse_amount: cleaned = (text or ⟦""⟧).strip().replace(" ", "")', "'XXXX'"):
         "a missing amount becomes 'XXXX' instead of '': the pattern refuses both, with the "
         "same message and field",
@@ -174,7 +181,7 @@ class Mutant:
     context: str = ""  # the mutated line, the replaced part in ⟦ ⟧
     outcome: str = "not run"  # killed, survived, timeout, killed (whole suite) ...
     seconds: float = 0.0
-    equivalent: str | None = None
+    reviewed: str | None = None  # why it is accepted, when it was reviewed
 
     @property
     def id(self) -> str:
@@ -385,7 +392,7 @@ def make_mutants(module: str) -> list[Mutant]:
         if occurrence > 1:
             context += f" #{occurrence}"
         mutant = Mutant(module, number, line, operator, original, replacement, start, end, context)
-        mutant.equivalent = EQUIVALENT.get((module, context, replacement))
+        mutant.reviewed = REVIEWED.get((module, context, replacement))
         mutants.append(mutant)
     return mutants
 
@@ -628,17 +635,17 @@ def run_module(workspace: Workspace, module: str, mutants: list[Mutant], jobs: i
 
 
 def rerun_survivors(workspace: Workspace, run: ModuleRun, tests: tuple[str, ...], jobs: int,
-                    equivalent_too: bool) -> None:
+                    reviewed_too: bool) -> None:
     """Run each survivor against the module's tests on PostgreSQL (when TEST_DATABASE_URL is
     set), then the whole suite, then the whole suite on PostgreSQL; the first that fails
     kills it.
 
-    Survivors reviewed as equivalent are left out unless `equivalent_too`. Each stage must
+    Survivors already reviewed are left out unless `reviewed_too`. Each stage must
     pass unmutated first: otherwise every survivor would look killed.
     """
     target = TARGETS[run.module]
     survivors = [mutant for mutant in run.mutants if mutant.outcome == "survived"
-                 and (equivalent_too or not mutant.equivalent)]
+                 and (reviewed_too or not mutant.reviewed)]
     postgresql = _postgresql_url()
     stages = [("whole suite", ("tests",), None, jobs)]
     if postgresql is not None:
@@ -673,18 +680,18 @@ def report(runs: list[ModuleRun], seconds: float, threshold: float) -> bool:
     lines = ["", "Mutation score per module (killed / mutants):"]
     passed = True
     for run in runs:
-        equivalent = sum(1 for m in run.mutants if m.outcome == "survived" and m.equivalent)
+        reviewed = sum(1 for m in run.mutants if m.outcome == "survived" and m.reviewed)
         flag = "" if run.score >= threshold else f"   BELOW {threshold:.0%}"
         passed = passed and run.score >= threshold
         lines.append(f"  {TARGETS[run.module].path:32} {run.killed:4} / {len(run.mutants):<4} "
-                     f"{run.score:6.1%}   ({equivalent} surviving mutants reviewed as "
-                     f"equivalent){flag}")
+                     f"{run.score:6.1%}   ({reviewed} of the survivors reviewed and "
+                     f"accepted){flag}")
     for run in runs:
         survivors = [m for m in run.mutants if m.outcome == "survived"]
         if survivors:
             lines.append(f"\nSurvivors in {TARGETS[run.module].path}:")
             for mutant in survivors:
-                note = f"\n        equivalent: {mutant.equivalent}" if mutant.equivalent else ""
+                note = f"\n        accepted: {mutant.reviewed}" if mutant.reviewed else ""
                 lines.append(f"  {mutant.id:14} {mutant.describe()}{note}")
     lines.append(f"\nTook {seconds / 60:.1f} minutes.")
     print("\n".join(lines))
@@ -704,8 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="with --mutant: print the mutated lines")
     parser.add_argument("--no-rerun", action="store_true",
                         help="do not re-run survivors against the whole suite")
-    parser.add_argument("--rerun-equivalent", action="store_true",
-                        help="re-run survivors reviewed as equivalent against the whole suite too")
+    parser.add_argument("--rerun-reviewed", action="store_true",
+                        help="re-run the survivors already reviewed on the whole suite too")
     parser.add_argument("--tests", nargs="+", default=(), metavar="FILE",
                         help="run the mutants against these test files instead of the module's")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -740,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
             tests = tuple(options.tests) or _existing_tests(TARGETS[module])
             run = run_module(workspace, module, mutants, options.jobs, tests)
             if not options.no_rerun:
-                rerun_survivors(workspace, run, tests, options.jobs, options.rerun_equivalent)
+                rerun_survivors(workspace, run, tests, options.jobs, options.rerun_reviewed)
             runs.append(run)
     passed = report(runs, time.monotonic() - started, options.threshold)
     if options.json:
@@ -753,7 +760,7 @@ def _warn_of_stale_reviews() -> None:
     """Name the reviewed survivors no mutant matches any more (their line changed)."""
     current = {(mutant.module, mutant.context, mutant.replacement)
                for module in TARGETS for mutant in make_mutants(module)}
-    for module, context, replacement in sorted(set(EQUIVALENT) - current):
+    for module, context, replacement in sorted(set(REVIEWED) - current):
         _log(f"reviewed survivor no longer found, review again: {module}: {context} -> "
              f"{replacement}")
 
